@@ -1,0 +1,49 @@
+// Lint: TypeScript rules plus the one-way import directions of docs/ARCHITECTURE.md §2.
+import tseslint from 'typescript-eslint';
+
+// For each src/ folder (and workers/), the other top-level folders it may import values from.
+// `reference` may import types from anywhere (checked with allowTypeImports) but values only from itself.
+const allowed = {
+  gguf: [],
+  gpu: [],
+  kernels: ['gpu'],
+  reference: [],
+  model: ['kernels', 'gpu', 'gguf'],
+  runtime: ['model', 'kernels', 'gpu', 'gguf'],
+  storage: ['gguf'],
+  api: [],
+  engine: ['runtime', 'model', 'kernels', 'gpu', 'gguf', 'storage', 'api'],
+  app: ['api'],
+  embed: ['api'],
+  pwa: ['api'],
+  workers: ['engine', 'api'],
+};
+const layers = [...Object.keys(allowed), 'scripts', 'e2e'];
+
+function restrictionsFor(folder) {
+  const forbidden = layers.filter((l) => l !== folder && !allowed[folder].includes(l));
+  return {
+    files: [folder === 'workers' ? 'workers/**/*.ts' : `src/${folder}/**/*.ts`],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{
+          regex: `(^|/)(${forbidden.join('|')})(/|$)`,
+          message: `${folder}/ may not import from these folders (see docs/ARCHITECTURE.md §2).`,
+          allowTypeImports: folder === 'reference',
+        }],
+      }],
+    },
+  };
+}
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', '.cache/**', 'test-results/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  ...Object.keys(allowed).map(restrictionsFor),
+);
