@@ -20,10 +20,12 @@ const allowed = {
 };
 const layers = [...Object.keys(allowed), 'scripts', 'e2e'];
 
-function restrictionsFor(folder) {
-  const forbidden = layers.filter((l) => l !== folder && !allowed[folder].includes(l));
+// Tests (*.test.ts) may also use the fixture generators in scripts/.
+function restrictionsFor(folder, tests) {
+  const forbidden = layers.filter((l) => l !== folder && !allowed[folder].includes(l) && !(tests && l === 'scripts'));
+  const root = folder === 'workers' ? 'workers' : `src/${folder}`;
   return {
-    files: [folder === 'workers' ? 'workers/**/*.ts' : `src/${folder}/**/*.ts`],
+    files: [tests ? `${root}/**/*.test.ts` : `${root}/**/*.ts`],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [{
@@ -45,5 +47,6 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
-  ...Object.keys(allowed).map(restrictionsFor),
+  ...Object.keys(allowed).map((folder) => restrictionsFor(folder, false)),
+  ...Object.keys(allowed).map((folder) => restrictionsFor(folder, true)),
 );

@@ -1,0 +1,93 @@
+// npm run logits -- MODEL.gguf --tokens 2,105,... --out FILE.bin [--backend reference]
+// Runs the forward pass on exactly the given token ids (no BOS added) and writes float32 little-endian logits,
+// row-major [n_tokens][n_vocab]. Prints one summary line. Bad input: a message on stderr and exit code 2.
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { readGgufHeader } from '../src/gguf/reader.js';
+import { loadGemmaConfig } from '../src/model/load-config.js';
+import { loadReferenceWeights } from '../src/model/reference-weights.js';
+import { createReferenceState, forwardReference } from '../src/reference/forward.js';
+import { openFileSource } from './node-file-source.js';
+
+export class UsageError extends Error {}
+
+export interface LogitsArgs {
+  model: string;
+  tokens: number[];
+  out: string;
+  backend: 'reference';
+}
+
+const USAGE = 'usage: npm run logits -- MODEL.gguf --tokens 2,105,... --out FILE.bin [--backend reference]';
+
+export function parseLogitsArgs(argv: string[]): LogitsArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { tokens: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string', default: 'reference' } },
+    });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) throw new UsageError(`expected exactly one model file, got ${positionals.length}\n${USAGE}`);
+  if (!values.tokens) throw new UsageError(`--tokens is required\n${USAGE}`);
+  if (!values.out) throw new UsageError(`--out is required\n${USAGE}`);
+  const tokens = values.tokens.split(',').map((s) => s.trim());
+  if (tokens.some((t) => !/^\d+$/.test(t))) {
+    throw new UsageError(`--tokens must be a comma-separated list of non-negative integers, got "${values.tokens}"`);
+  }
+  if (values.backend !== 'reference') {
+    throw new UsageError(`unknown --backend "${values.backend}" (available: reference)`);
+  }
+  return { model: positionals[0], tokens: tokens.map(Number), out: values.out, backend: 'reference' };
+}
+
+export interface LogitsResult {
+  nTokens: number;
+  nVocab: number;
+  argmaxLast: number;
+}
+
+export async function runLogits(args: LogitsArgs): Promise<LogitsResult> {
+  const source = await openFileSource(args.model);
+  try {
+    const header = await readGgufHeader(source);
+    const config = await loadGemmaConfig(source, header);
+    for (const t of args.tokens) {
+      if (t >= config.vocabSize) throw new UsageError(`token id ${t} is outside the vocabulary (size ${config.vocabSize})`);
+    }
+    if (args.tokens.length === 0) throw new UsageError('--tokens is empty');
+    if (args.tokens.length > config.contextLength) {
+      throw new UsageError(`${args.tokens.length} tokens exceed the model's context length ${config.contextLength}`);
+    }
+    const weights = await loadReferenceWeights(source, header, config);
+    const rows = forwardReference(config, weights, createReferenceState(config), args.tokens, { logits: 'all' });
+    const out = new Float32Array(rows.length * config.vocabSize);
+    rows.forEach((r, i) => out.set(r, i * config.vocabSize));
+    await writeFile(args.out, new Uint8Array(out.buffer));
+    const last = rows[rows.length - 1];
+    let argmax = 0;
+    for (let i = 1; i < last.length; i++) if (last[i] > last[argmax]) argmax = i;
+    return { nTokens: rows.length, nVocab: config.vocabSize, argmaxLast: argmax };
+  } finally {
+    await source.close();
+  }
+}
+
+async function main() {
+  try {
+    const args = parseLogitsArgs(process.argv.slice(2));
+    const r = await runLogits(args);
+    console.log(`n_tokens=${r.nTokens} n_vocab=${r.nVocab} argmax_last=${r.argmaxLast} backend=${args.backend} out=${args.out}`);
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const label = e instanceof UsageError ? 'error' : `error${err.code ? ` [${err.code}]` : ''}`;
+    console.error(`${label}: ${err.message}`);
+    process.exit(e instanceof UsageError ? 2 : 1);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) void main();
