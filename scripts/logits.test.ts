@@ -1,0 +1,87 @@
+// The cross-check command: argument errors, bad files, and the output format on a generated model.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { GgmlType } from '../src/gguf/types.js';
+import { createReferenceState, forwardReference } from '../src/reference/forward.js';
+import { SHAPES, generateFixture, uniformMix } from './fixtures/gemma-fixture.js';
+import { buildReferenceModel } from './fixtures/load-fixture.js';
+import { writeGgufFile } from './gguf-file-writer.js';
+import { parseLogitsArgs } from './logits.js';
+
+const run = promisify(execFile);
+const options = { shape: SHAPES.tiny, mix: uniformMix(GgmlType.Q4_0), seed: 11 };
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('npx', ['tsx', 'scripts/logits.ts', ...args], { cwd: process.cwd() });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('npm run logits', () => {
+  let dir: string;
+  let model: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'logits-'));
+    model = join(dir, 'tiny.gguf');
+    const f = generateFixture(options);
+    await writeGgufFile(model, f.spec, f.tensorData);
+  });
+
+  it('writes float32 LE logits [n_tokens][n_vocab] equal to the reference and prints a summary', async () => {
+    const out = join(dir, 'out.bin');
+    const tokens = [2, 105, 500, 501, 107];
+    const r = await cli([model, '--tokens', tokens.join(','), '--out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const bytes = await readFile(out);
+    const m = await buildReferenceModel(options);
+    const V = m.config.vocabSize;
+    expect(bytes.byteLength).toBe(tokens.length * V * 4);
+    const logits = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    const expected = forwardReference(m.config, m.weights, createReferenceState(m.config), tokens, { logits: 'all' });
+    expected.forEach((row, i) => expect(logits.subarray(i * V, (i + 1) * V)).toEqual(row));
+    let argmax = 0;
+    const last = expected[tokens.length - 1];
+    for (let i = 0; i < V; i++) if (last[i] > last[argmax]) argmax = i;
+    expect(r.stdout.trim()).toMatch(new RegExp(`^n_tokens=5 n_vocab=${V} argmax_last=${argmax} `));
+  });
+
+  it('rejects bad arguments with a message and exit code 2', async () => {
+    for (const args of [[], [model], [model, '--tokens', '1,x', '--out', 'o'], [model, '--tokens', '1', '--out', 'o', '--backend', 'cuda']]) {
+      const r = await cli(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^error: /);
+    }
+    const r = await cli([model, '--tokens', '999999', '--out', join(dir, 'o.bin')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/outside the vocabulary/);
+  });
+
+  it('reports a bad or missing file with its typed error code and exit code 1', async () => {
+    const bad = join(dir, 'bad.gguf');
+    await writeFile(bad, new Uint8Array([0x47, 0x47, 0x55, 0x46, 9, 0, 0, 0]));
+    let r = await cli([bad, '--tokens', '2', '--out', join(dir, 'o.bin')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error \[(UNSUPPORTED_VERSION|TRUNCATED)\]/);
+    r = await cli([join(dir, 'missing.gguf'), '--tokens', '2', '--out', join(dir, 'o.bin')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ENOENT|no such file/);
+  });
+
+  it('parses arguments without adding a BOS', () => {
+    expect(parseLogitsArgs(['m.gguf', '--tokens', '5, 6,7', '--out', 'x.bin'])).toEqual({
+      model: 'm.gguf',
+      tokens: [5, 6, 7],
+      out: 'x.bin',
+      backend: 'reference',
+    });
+  });
+});
