@@ -20,9 +20,9 @@ const allowed = {
 };
 const layers = [...Object.keys(allowed), 'scripts', 'e2e'];
 
-// Tests (*.test.ts) may also use the fixture generators in scripts/.
+// Tests (*.test.ts) may also use the fixture generators in scripts/ and the CPU reference.
 function restrictionsFor(folder, tests) {
-  const forbidden = layers.filter((l) => l !== folder && !allowed[folder].includes(l) && !(tests && l === 'scripts'));
+  const forbidden = layers.filter((l) => l !== folder && !allowed[folder].includes(l) && !(tests && (l === 'scripts' || l === 'reference')));
   const root = folder === 'workers' ? 'workers' : `src/${folder}`;
   return {
     files: [tests ? `${root}/**/*.test.ts` : `${root}/**/*.ts`],

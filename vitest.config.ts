@@ -1,6 +1,9 @@
+import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test/chromium.js';
 
-// Node tests: *.test.ts beside the source (no GPU). GPU tests (*.gpu.test.ts) run in Chromium (see below).
+// Two projects: `node` runs *.test.ts beside the source without a GPU; `gpu` runs *.gpu.test.ts in headless
+// Chromium with WebGPU (SwiftShader on machines without a GPU). A GPU test without WebGPU fails, never skips.
 export default defineConfig({
   test: {
     projects: [
@@ -12,6 +15,21 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 300_000,
+        },
+      },
+      {
+        test: {
+          name: 'gpu',
+          include: ['src/**/*.gpu.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: playwright({ launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS } }),
+            instances: [{ browser: 'chromium' }],
+          },
         },
       },
     ],
