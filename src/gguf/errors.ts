@@ -20,7 +20,11 @@ export type GgufErrorCode =
   | 'MISSING_KEY'
   | 'WRONG_KEY_TYPE'
   | 'MISSING_TENSOR'
-  | 'BAD_CONFIG';
+  | 'BAD_CONFIG'
+  /** The header is larger than the reader's maxHeaderBytes cap. */
+  | 'HEADER_TOO_LARGE'
+  /** A per-layer or otherwise fixed-length metadata array has the wrong number of entries. */
+  | 'WRONG_ARRAY_LENGTH';
 
 export class GgufError extends Error {
   override readonly name = 'GgufError';

@@ -7,7 +7,10 @@ import type { GgmlType, GgufArray, GgufValue } from './types.js';
 
 export interface GgufWriteSpec {
   version?: 2 | 3;
-  /** Data alignment; defaults to general.alignment when the metadata has it, else 32. */
+  /**
+   * Data alignment; defaults to general.alignment when the metadata has it, else 32. Anything but 32 must also
+   * be in the metadata as general.alignment (the writer does not add it), since readers take it from there.
+   */
   alignment?: number;
   /** Written in this order. general.alignment is written only when listed here. */
   metadata: Array<{ key: string; type: GgufValueType; value: GgufValue }>;
@@ -211,6 +214,15 @@ function resolveAlignment(spec: GgufWriteSpec): number {
   const alignment = spec.alignment ?? fromMetadata ?? DEFAULT_ALIGNMENT;
   if (!Number.isSafeInteger(alignment) || alignment <= 0 || (alignment & (alignment - 1)) !== 0 || alignment > 0xffffffff) {
     throw new GgufError('BAD_ALIGNMENT', `Alignment ${alignment} is not a nonzero power of two.`, { alignment });
+  }
+  // Readers take the alignment from general.alignment alone (32 when absent), so the two must agree.
+  if (fromMetadata === undefined && alignment !== DEFAULT_ALIGNMENT) {
+    throw new GgufError(
+      'BAD_ALIGNMENT',
+      `Alignment ${alignment} needs general.alignment = ${alignment} (UINT32) in the metadata; readers assume ` +
+        `${DEFAULT_ALIGNMENT} without it.`,
+      { alignment },
+    );
   }
   if (fromMetadata !== undefined && fromMetadata !== alignment) {
     throw new GgufError(
