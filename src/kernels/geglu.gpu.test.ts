@@ -1,0 +1,50 @@
+// geglu on the GPU against the reference: awkward sizes, the MLP layout and the strided PLE-slice layout.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GpuContext } from '../gpu/context.js';
+import { gegluRows } from '../reference/geglu.js';
+import { bindGeglu } from './geglu.js';
+import { empty, runAndRead, seeded, testContext, toleranceRatio, upload } from './test-helpers.js';
+
+let ctx: GpuContext;
+beforeAll(async () => (ctx = await testContext()));
+afterAll(() => ctx?.destroy());
+
+describe('geglu', () => {
+  const cases = [
+    { rows: 1, n: 6144, layers: 0, layer: 0 }, // decode MLP
+    { rows: 5, n: 1000, layers: 0, layer: 0, inPlace: true }, // out === gate
+    { rows: 5, n: 1000, layers: 0, layer: 0 }, // n not a multiple of the workgroup
+    { rows: 33, n: 77, layers: 0, layer: 0 },
+    { rows: 1, n: 1, layers: 0, layer: 0 },
+    { rows: 3, n: 300, layers: 0, layer: 0, big: true }, // large |gate|: the exp form must not overflow
+    { rows: 1, n: 256, layers: 35, layer: 34 }, // PLE gate: last layer's slice of [rows, L·P]
+    { rows: 1, n: 256, layers: 35, layer: 17, inPlace: true },
+    { rows: 5, n: 40, layers: 7, layer: 3 },
+    { rows: 33, n: 24, layers: 3, layer: 0 },
+  ];
+  it.each(cases)('rows $rows n $n slice $layer/$layers in place $inPlace', async ({ rows, n, layers, layer, big, inPlace }) => {
+    const r = seeded(rows * 7919 + n * 31 + layer);
+    const gate = r.array(rows * n, big ? 60 : 2.5);
+    const stride = layers ? layers * n : n;
+    const up = r.array(rows * stride, 1.5);
+    const gateBuf = upload(ctx, gate);
+    const out = inPlace ? gateBuf : empty(ctx, rows * n * 4);
+    const op = bindGeglu(ctx, {
+      gate: gateBuf,
+      up: upload(ctx, up),
+      out,
+      rows,
+      n,
+      upRowStride: layers ? stride : undefined,
+      upOffset: layers ? layer * n : undefined,
+    });
+    const gpu = await runAndRead(ctx, [op], out, rows * n);
+    const ref = gegluRows(gate, up, rows, n, stride, layers ? layer * n : 0);
+    expect(toleranceRatio(gpu, ref, 1e-5, 1e-5).worst).toBeLessThan(1);
+  });
+
+  it('rejects a slice that runs past the row', () => {
+    const b = empty(ctx, 64 * 4);
+    expect(() => bindGeglu(ctx, { gate: b, up: b, out: empty(ctx, 64 * 4), rows: 1, n: 16, upRowStride: 32, upOffset: 20 })).toThrow(RangeError);
+  });
+});
