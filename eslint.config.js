@@ -20,21 +20,18 @@ const allowed = {
 };
 const layers = [...Object.keys(allowed), 'scripts', 'e2e'];
 
-// Tests (*.test.ts) may also use the fixture generators in scripts/ and the CPU reference.
-function restrictionsFor(folder, tests) {
-  const forbidden = layers.filter((l) => l !== folder && !allowed[folder].includes(l) && !(tests && (l === 'scripts' || l === 'reference')));
-  const root = folder === 'workers' ? 'workers' : `src/${folder}`;
+// Value imports into forbidden folders are errors; type-only imports of the CPU reference's types are allowed
+// anywhere (the model builds reference weights). Tests (*.test.ts) are composition roots and are not restricted.
+function restrictionsFor(folder) {
+  const forbidden = layers.filter((l) => l !== folder && !allowed[folder].includes(l));
+  const message = `${folder}/ may not import from these folders (see docs/ARCHITECTURE.md §2).`;
+  const pattern = (names, allowTypeImports) => ({ regex: `(^|/)(${names.join('|')})(/|$)`, message, allowTypeImports });
+  const patterns = [pattern(forbidden.filter((l) => l !== 'reference'), folder === 'reference')];
+  if (forbidden.includes('reference')) patterns.push(pattern(['reference'], true));
   return {
-    files: [tests ? `${root}/**/*.test.ts` : `${root}/**/*.ts`],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [{
-          regex: `(^|/)(${forbidden.join('|')})(/|$)`,
-          message: `${folder}/ may not import from these folders (see docs/ARCHITECTURE.md §2).`,
-          allowTypeImports: folder === 'reference',
-        }],
-      }],
-    },
+    files: [folder === 'workers' ? 'workers/**/*.ts' : `src/${folder}/**/*.ts`],
+    ignores: ['**/*.test.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
   };
 }
 
@@ -47,6 +44,5 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
-  ...Object.keys(allowed).map((folder) => restrictionsFor(folder, false)),
-  ...Object.keys(allowed).map((folder) => restrictionsFor(folder, true)),
+  ...Object.keys(allowed).map(restrictionsFor),
 );

@@ -1,0 +1,43 @@
+// copy-rows and softcap against their references, with sizes that do not divide the workgroup.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GpuContext } from '../gpu/context.js';
+import { readF32 } from '../gpu/readback.js';
+import { submitOps } from '../gpu/recorder.js';
+import { copyRowsReference } from '../reference/copy-rows.js';
+import { softcapReference } from '../reference/softcap.js';
+import { bindCopyRows } from './copy-rows.js';
+import { bindSoftcap } from './softcap.js';
+import { seeded, testContext, toleranceRatio, upload } from './test-helpers.js';
+
+let ctx: GpuContext;
+beforeAll(async () => (ctx = await testContext()));
+afterAll(() => ctx?.destroy());
+
+describe('copy-rows', () => {
+  it.each([
+    { n: 1, srcOffset: 0, dstOffset: 5 },
+    { n: 300, srcOffset: 17, dstOffset: 0 },
+    { n: 1537, srcOffset: 1537, dstOffset: 3 },
+  ])('n $n', async ({ n, srcOffset, dstOffset }) => {
+    const r = seeded(n);
+    const src = r.array(n + srcOffset);
+    const dst = r.array(n + dstOffset + 4);
+    const dstBuf = upload(ctx, dst);
+    submitOps(ctx, [bindCopyRows(ctx, { src: upload(ctx, src), dst: dstBuf, n, srcOffset, dstOffset })]);
+    const gpu = await readF32(ctx, dstBuf, 0, dst.length);
+    copyRowsReference(src, dst, n, srcOffset, dstOffset);
+    expect(gpu).toEqual(dst);
+  });
+});
+
+describe('softcap', () => {
+  it.each([1, 255, 4099])('n %i', async (n) => {
+    const z = seeded(n).array(n, 40);
+    const buf = upload(ctx, z);
+    submitOps(ctx, [bindSoftcap(ctx, { z: buf, n, cap: 30 })]);
+    const gpu = await readF32(ctx, buf, 0, n);
+    const ref = Float64Array.from(z);
+    softcapReference(ref, 30);
+    expect(toleranceRatio(gpu, ref, 1e-5, 1e-5).worst).toBeLessThan(1);
+  });
+});

@@ -1,0 +1,135 @@
+// Uploads a Gemma 4 GGUF's weights to the GPU: matrices in the kernels' packed layouts (exact, never
+// re-quantised, split to the binding limit), 1-D tensors as f32. The per-layer-embedding table stays on the CPU.
+import { dequantize } from '../gguf/dequantize.js';
+import type { ByteSource, GgufHeader, GgufTensorInfo } from '../gguf/types.js';
+import { uploadStorageBuffer } from '../gpu/buffers.js';
+import type { GpuContext } from '../gpu/context.js';
+import { createGpuWeight, type GpuWeight } from '../kernels/weight-layout.js';
+import type { GemmaConfig } from './config.js';
+import { layerTensorName } from './tensor-plan.js';
+
+export interface GpuLayerWeights {
+  readonly attnNorm: GPUBuffer;
+  readonly q: GpuWeight;
+  readonly k: GpuWeight | undefined;
+  readonly v: GpuWeight | undefined;
+  readonly qNorm: GPUBuffer;
+  readonly kNorm: GPUBuffer | undefined;
+  readonly o: GpuWeight;
+  readonly postAttnNorm: GPUBuffer;
+  readonly ffnNorm: GPUBuffer;
+  readonly gate: GpuWeight;
+  readonly up: GpuWeight;
+  readonly down: GpuWeight;
+  readonly postFfnNorm: GPUBuffer;
+  readonly pleGate: GpuWeight | undefined;
+  readonly pleProj: GpuWeight | undefined;
+  readonly plePostNorm: GPUBuffer | undefined;
+  /** RoPE inverse frequencies of this layer's type, [headDim/2] f32 (shared between layers of a type). */
+  readonly ropeInvFreq: GPUBuffer;
+}
+
+export interface GpuWeights {
+  /** token_embd: gathered for the input, and the LM head when tied. */
+  readonly tokenEmbd: GpuWeight;
+  readonly output: GpuWeight;
+  readonly outputNorm: GPUBuffer;
+  readonly pleModelProj: GpuWeight | undefined;
+  readonly pleProjNorm: GPUBuffer | undefined;
+  readonly layers: readonly GpuLayerWeights[];
+  /** Bytes of weights on the GPU. */
+  readonly byteSize: number;
+}
+
+export interface WeightLoadProgress {
+  readonly tensorsDone: number;
+  readonly tensorsTotal: number;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+}
+
+export async function loadGpuWeights(
+  ctx: GpuContext,
+  source: ByteSource,
+  header: GgufHeader,
+  config: GemmaConfig,
+  onProgress?: (p: WeightLoadProgress) => void,
+): Promise<GpuWeights> {
+  const byName = new Map(header.tensors.map((t) => [t.name, t]));
+  const wanted = [...byName.keys()].filter((n) => n !== 'per_layer_token_embd.weight' && isUsed(n, config));
+  const bytesTotal = wanted.reduce((s, n) => s + byName.get(n)!.byteSize, 0);
+  let bytesDone = 0;
+  let tensorsDone = 0;
+  let byteSize = 0;
+  const tick = (info: GgufTensorInfo) => {
+    bytesDone += info.byteSize;
+    tensorsDone++;
+    onProgress?.({ tensorsDone, tensorsTotal: wanted.length, bytesDone, bytesTotal });
+  };
+  const read = (info: GgufTensorInfo) => source.read(header.dataOffset + info.offset, info.byteSize);
+
+  const matrix = async (name: string): Promise<GpuWeight> => {
+    const info = byName.get(name);
+    if (!info) throw new Error(`tensor ${name} missing (checkGemmaTensors should have caught this)`);
+    const w = createGpuWeight(ctx, name, info.type, info.dims, await read(info));
+    byteSize += w.byteSize;
+    tick(info);
+    return w;
+  };
+  const optMatrix = async (name: string) => (byName.has(name) ? matrix(name) : undefined);
+  const vector = async (name: string): Promise<GPUBuffer> => {
+    const info = byName.get(name);
+    if (!info) throw new Error(`tensor ${name} missing`);
+    const values = dequantize(info.type, await read(info), info.elementCount, undefined, name);
+    byteSize += values.byteLength;
+    tick(info);
+    return uploadStorageBuffer(ctx, values, name);
+  };
+
+  const ropeByType = new Map<string, GPUBuffer>();
+  const layers: GpuLayerWeights[] = [];
+  for (const layer of config.layers) {
+    const n = (s: string) => layerTensorName(layer.index, s);
+    const ple = config.pleWidth > 0;
+    let rope = ropeByType.get(layer.type);
+    if (!rope) ropeByType.set(layer.type, (rope = uploadStorageBuffer(ctx, layer.ropeInvFreq, `rope.${layer.type}`)));
+    layers.push({
+      attnNorm: await vector(n('attn_norm')),
+      q: await matrix(n('attn_q')),
+      k: layer.ownsKv ? await matrix(n('attn_k')) : undefined,
+      v: layer.ownsKv ? await matrix(n('attn_v')) : undefined,
+      qNorm: await vector(n('attn_q_norm')),
+      kNorm: layer.ownsKv ? await vector(n('attn_k_norm')) : undefined,
+      o: await matrix(n('attn_output')),
+      postAttnNorm: await vector(n('post_attention_norm')),
+      ffnNorm: await vector(n('ffn_norm')),
+      gate: await matrix(n('ffn_gate')),
+      up: await matrix(n('ffn_up')),
+      down: await matrix(n('ffn_down')),
+      postFfnNorm: await vector(n('post_ffw_norm')),
+      pleGate: ple ? await matrix(n('inp_gate')) : undefined,
+      pleProj: ple ? await matrix(n('proj')) : undefined,
+      plePostNorm: ple ? await vector(n('post_norm')) : undefined,
+      ropeInvFreq: rope,
+    });
+  }
+  const tokenEmbd = await matrix('token_embd.weight');
+  const output = (await optMatrix('output.weight')) ?? tokenEmbd;
+  return {
+    tokenEmbd,
+    output,
+    outputNorm: await vector('output_norm.weight'),
+    pleModelProj: await optMatrix('per_layer_model_proj.weight'),
+    pleProjNorm: config.pleWidth > 0 ? await vector('per_layer_proj_norm.weight') : undefined,
+    layers,
+    byteSize,
+  };
+}
+
+/** Tensors the GPU needs (shared layers' unused k/v and rope_freqs/layer scalars — folded into config — are not uploaded). */
+function isUsed(name: string, config: GemmaConfig): boolean {
+  if (name === 'rope_freqs.weight' || name.endsWith('layer_output_scale.weight')) return false;
+  const m = /^blk\.(\d+)\.(attn_k|attn_v|attn_k_norm)\.weight$/.exec(name);
+  if (m) return config.layers[Number(m[1])].ownsKv;
+  return true;
+}
