@@ -20,6 +20,8 @@ export interface GpuContext {
   readonly features: { readonly subgroups: boolean; readonly shaderF16: boolean; readonly timestampQuery: boolean };
   /** Resolves when the device is lost (also after destroy()). */
   readonly lost: Promise<GPUDeviceLostInfo>;
+  /** The latest uncaptured WebGPU errors (validation, out-of-memory), newest last; at most 20 are kept. */
+  readonly errors: string[];
   /** Total bytes of buffers created through createBuffer (for memory reports). */
   allocatedBytes: number;
   createBuffer(descriptor: GPUBufferDescriptor): GPUBuffer;
@@ -90,6 +92,7 @@ export async function createGpuContext(options: GpuContextOptions = {}): Promise
       timestampQuery: device.features.has('timestamp-query'),
     },
     lost: device.lost,
+    errors: [],
     allocatedBytes: 0,
     createBuffer(descriptor) {
       const buffer = device.createBuffer(descriptor);
@@ -98,5 +101,11 @@ export async function createGpuContext(options: GpuContextOptions = {}): Promise
     },
     destroy: () => device.destroy(),
   };
+  device.addEventListener('uncapturederror', (event) => {
+    const message = (event as GPUUncapturedErrorEvent).error.message;
+    ctx.errors.push(message);
+    if (ctx.errors.length > 20) ctx.errors.shift();
+    console.error(`WebGPU error: ${message}`);
+  });
   return ctx;
 }

@@ -80,7 +80,14 @@ export class GemmaModel {
   async run(
     tokens: readonly number[],
     mode: LogitsMode,
-    options: { after?: readonly BoundOp[]; readLogits?: boolean; step?: number; seed?: number } = {},
+    options: {
+      after?: readonly BoundOp[];
+      /** Adds copies after the last chunk's compute pass (e.g. the sampled id into a staging buffer). */
+      copyAfter?: (encoder: GPUCommandEncoder) => void;
+      readLogits?: boolean;
+      step?: number;
+      seed?: number;
+    } = {},
   ): Promise<RunResult> {
     if (tokens.length === 0) throw new RangeError('run: no tokens');
     if (this.position + tokens.length > this.contextLength) {
@@ -121,7 +128,7 @@ export class GemmaModel {
       } else {
         ops.push(...f.layerOps(lane, 0, F)); // no logits needed: layers >= F write no cache (spec §3.5)
       }
-      const { commandBuffer, dispatches: n } = recordOps(this.ctx, ops, undefined, `chunk ${rows}`);
+      const { commandBuffer, dispatches: n } = recordOps(this.ctx, ops, last ? options.copyAfter : undefined, `chunk ${rows}`);
       this.ctx.device.queue.submit([commandBuffer]);
       dispatches += n;
       this.position += rows;

@@ -4,7 +4,8 @@
 import { createStorageBuffer, writeBuffer } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { BoundOp } from '../gpu/kernel.js';
-import { bindAttentionDecode, bindAttentionPrefill } from '../kernels/attention.js';
+import { bindAttentionDecode } from '../kernels/attention-decode.js';
+import { bindAttentionPrefill } from '../kernels/attention-prefill.js';
 import { bindCopyRows } from '../kernels/copy-rows.js';
 import { bindEmbedGather } from '../kernels/embed-gather.js';
 import { bindGeglu } from '../kernels/geglu.js';

@@ -1,0 +1,63 @@
+// End to end in Chromium: a page hands the engine worker a GGUF URL on a local Range server, the worker loads it
+// on WebGPU and streams generated text back; a broken file ends in a clear error and the worker stays usable.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GgmlType } from '../src/gguf/types.js';
+import { SHAPES, generateFixture, uniformMix } from '../scripts/fixtures/gemma-fixture.js';
+import { startHarness, type Harness } from '../scripts/browser-harness.js';
+import { writeGgufFile } from '../scripts/gguf-file-writer.js';
+
+type Page = Harness['page'];
+interface LoadResult { ok: boolean; info?: { layers: number; vocabSize: number }; phases?: string[]; error?: { code: string; message: string; name: string } }
+interface GenResult { ok: boolean; deltas?: string[]; result?: { text: string; tokens: number[]; finishReason: string }; error?: { code: string; message: string } }
+
+const load = (page: Page, url: string) => page.evaluate((u) => (window as never as { harness: { load(u: string): Promise<LoadResult> } }).harness.load(u), url);
+const generate = (page: Page, req: object) =>
+  page.evaluate((r) => (window as never as { harness: { generate(r: object): Promise<GenResult> } }).harness.generate(r), req);
+
+let h: Harness;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'e2e-'));
+  const good = generateFixture({ shape: SHAPES.tiny, mix: uniformMix(GgmlType.Q8_0), seed: 5 });
+  await writeGgufFile(join(dir, 'tiny.gguf'), good.spec, good.tensorData);
+  await writeFile(join(dir, 'broken.gguf'), new Uint8Array([0x47, 0x47, 0x55, 0x46, 3, 0, 0, 0, 0xff, 0xff]));
+  h = await startHarness();
+  h.files.serve('/tiny.gguf', join(dir, 'tiny.gguf'));
+  h.files.serve('/broken.gguf', join(dir, 'broken.gguf'));
+  await h.page.waitForFunction(() => document.title === 'ready');
+});
+afterAll(async () => h?.close());
+
+describe('engine worker in Chromium', () => {
+  it('loads a GGUF from a URL and streams generated text', async () => {
+    const loaded = await load(h.page, `${h.files.url}/tiny.gguf`);
+    expect(loaded.error).toBeUndefined();
+    expect(loaded.info).toMatchObject({ layers: 6, vocabSize: 640 });
+    expect(loaded.phases).toContain('loading-to-gpu');
+    const r = await generate(h.page, { messages: [{ role: 'user', content: 'Hello there' }], maxTokens: 12, sampling: { temperature: 0 } });
+    expect(r.error).toBeUndefined();
+    expect(r.result!.tokens.length).toBeGreaterThan(0);
+    expect(r.deltas!.join('')).toBe(r.result!.text);
+    expect(['stop', 'length']).toContain(r.result!.finishReason);
+    expect(await h.page.textContent('#out')).toContain(r.result!.text);
+  });
+
+  it('reports a broken file as a clear error, and the worker still works afterwards', async () => {
+    const bad = await load(h.page, `${h.files.url}/broken.gguf`);
+    expect(bad.ok).toBe(false);
+    expect(bad.error!.name).toBe('EngineError');
+    expect(bad.error!.code).toBe('BAD_MODEL_FILE');
+    expect(bad.error!.message).toMatch(/truncated|corrupt/i);
+    const missing = await load(h.page, `${h.files.url}/nope.gguf`);
+    expect(missing.error!.code).toBe('NETWORK');
+    expect(missing.error!.message).toMatch(/404/);
+    const again = await load(h.page, `${h.files.url}/tiny.gguf`);
+    expect(again.ok).toBe(true);
+    const r = await generate(h.page, { tokens: [2, 105, 500], maxTokens: 4, sampling: { temperature: 0 } });
+    expect(r.ok).toBe(true);
+  });
+});
