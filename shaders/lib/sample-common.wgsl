@@ -1,0 +1,79 @@
+// Shared by the sample-* kernels: the sampler's parameters, the layout of its work buffer, order-preserving keys
+// and the counter-based RNG. Pure functions only (no bindings); see lib/sample-logit.wgsl for the logit reader.
+
+// Written by GpuSampler.setParams (src/kernels/sample.ts packs the same field order).
+struct SampleParams {
+  vocab: u32,          // V
+  k: u32,              // candidates: min(top_k or MAX_CAND, MAX_CAND, V)
+  flags: u32,          // FLAG_*
+  logits_offset: u32,  // element offset of the logits row in its buffer
+  softcap: f32,        // final logit softcap applied on read (FLAG_SOFTCAP)
+  inv_temp: f32,       // 1 / temperature
+  top_p: f32,
+  log_min_p: f32,      // ln(min_p), or -3e38 when min_p = 0
+  repetition: f32,
+  presence: f32,
+  frequency: f32,
+  groups: u32,         // workgroups of the full-vocabulary passes (argmax partials)
+  draws: u32,          // draws per step (1; more only in tests: counters step .. step + draws - 1)
+}
+
+// Per-op uniform of sample-histogram and sample-select: which radix level (0, 1, 2) the op handles.
+struct Level { level: u32 }
+
+// Bit position of level L's digit: 21, 10, 0 (11, 11 and 10 bits from the top of the key).
+fn level_shift(level: u32) -> u32 {
+  return select(select(0u, 10u, level == 1u), 21u, level == 0u);
+}
+
+const FLAG_PENALTY: u32 = 1u;
+const FLAG_BIAS: u32 = 2u;
+const FLAG_SOFTCAP: u32 = 4u;
+const FLAG_ACCEPT: u32 = 8u;
+
+// Work buffer (u32 words, all accessed atomically); SAMPLER_LAYOUT in src/kernels/sample.ts mirrors it.
+const MAX_CAND: u32 = 1024u;
+const TIE_CAP: u32 = 1024u;
+const HIST_BINS: u32 = 2048u;
+const HIST: u32 = 0u;                 // [3 levels][2048] radix histograms, zeroed by sample-select after use
+const STATE_PREFIX: u32 = 6144u;      // key bits selected so far; after level 2 the threshold key T
+const STATE_RANK: u32 = 6145u;        // rank still to take inside the current bucket; finally: ties of T to take
+const CTL_ABOVE: u32 = 6146u;         // candidates with key > T (compaction counter, zeroed by sample-draw)
+const CTL_TIE: u32 = 6147u;           // elements with key == T (compaction counter, zeroed by sample-draw)
+const CAND: u32 = 6148u;              // [MAX_CAND] ids with key > T
+const TIES: u32 = 7172u;              // [TIE_CAP] ids with key == T (first TIE_CAP in arrival order)
+const PARTIALS: u32 = 8196u;          // [256][2] (key, id) per workgroup of sample-argmax
+const OUT_COUNT: u32 = 8708u;         // k, the number of sorted candidates
+const OUT_KEPT: u32 = 8709u;          // candidates kept by top-p and min-p
+const OUT_IDS: u32 = 8710u;           // [MAX_CAND] candidate ids, best first
+const OUT_PROBS: u32 = 9734u;         // [MAX_CAND] f32 bits: final probability (0 beyond OUT_KEPT)
+
+// Order-preserving map f32 -> u32 (larger float, larger key). -0 is folded into +0 and NaN into -inf by the caller.
+fn bits_key(b: u32) -> u32 {
+  return select(b | 0x80000000u, ~b, (b & 0x80000000u) != 0u);
+}
+
+fn key_f32(k: u32) -> f32 {
+  return bitcast<f32>(select(~k, k & 0x7fffffffu, (k & 0x80000000u) != 0u));
+}
+
+// (key desc, id asc): does (ka, ia) rank before (kb, ib)?
+fn ranks_before(ka: u32, ia: u32, kb: u32, ib: u32) -> bool {
+  return ka > kb || (ka == kb && ia < ib);
+}
+
+// lowbias32; the CPU twin is hash32 in src/runtime/sampler.ts.
+fn hash32(x0: u32) -> u32 {
+  var x = x0;
+  x ^= x >> 16u;
+  x *= 0x7feb352du;
+  x ^= x >> 15u;
+  x *= 0x846ca68bu;
+  x ^= x >> 16u;
+  return x;
+}
+
+// Uniform in [0, 1) with 24 bits, exactly counterUniform(seed, counter) of src/runtime/sampler.ts.
+fn counter_uniform(seed: u32, counter: u32) -> f32 {
+  return f32(hash32(hash32(seed) ^ counter) >> 8u) * (1.0 / 16777216.0);
+}

@@ -1,0 +1,269 @@
+// Sampling parameters (Gemma 4 defaults, validation) and the CPU sampler that defines the exact semantics the GPU
+// sampler (kernels/sample.ts) implements: bias -> penalties -> greedy | temperature -> top-k -> softmax -> top-p
+// -> min-p -> renormalise -> draw. Logits arrive final-softcapped (the model's last step).
+
+/** Most candidates any sampling step considers: top_k = 0 (disabled) or top_k > this is capped here. */
+export const MAX_SAMPLING_CANDIDATES = 1024;
+
+export interface SamplingParams {
+  /** 0 = greedy (argmax, ties to the lowest id); otherwise logits are divided by it. */
+  readonly temperature: number;
+  /** Keep the k most likely tokens; 0 = disabled (still capped at MAX_SAMPLING_CANDIDATES). */
+  readonly topK: number;
+  /** Nucleus: keep the shortest most-likely prefix whose probability reaches top_p; in (0, 1], 1 = off. */
+  readonly topP: number;
+  /** Keep tokens whose probability is at least min_p times the most likely one's; in [0, 1], 0 = off. */
+  readonly minP: number;
+  /** llama.cpp style, for tokens in the history: positive logits divided by it, others multiplied; 1 = off. */
+  readonly repetitionPenalty: number;
+  /** OpenAI style: subtracted once from the logit of every token in the history. */
+  readonly presencePenalty: number;
+  /** OpenAI style: subtracted count times from the logit of every token in the history. */
+  readonly frequencyPenalty: number;
+  /** Added to the logits of the given token ids before anything else. */
+  readonly logitBias: Readonly<Record<number, number>>;
+  /** u32 seed of the counter-based RNG (the draw of step s uses counterUniform(seed, s)). */
+  readonly seed: number;
+}
+
+/** Gemma 4's recommended sampling (gemma4-io.md §4): temperature 1, top_k 64, top_p 0.95; no min_p, no penalties. */
+export const DEFAULT_SAMPLING_PARAMS: SamplingParams = Object.freeze({
+  temperature: 1,
+  topK: 64,
+  topP: 0.95,
+  minP: 0,
+  repetitionPenalty: 1,
+  presencePenalty: 0,
+  frequencyPenalty: 0,
+  logitBias: Object.freeze({}),
+  seed: 0,
+});
+
+export class SamplingParamsError extends Error {
+  override readonly name = 'SamplingParamsError';
+  readonly code = 'INVALID_SAMPLING_PARAMS';
+  constructor(
+    readonly field: keyof SamplingParams,
+    readonly value: unknown,
+    message: string,
+  ) {
+    super(`${field}: ${message} (got ${String(value)})`);
+  }
+}
+
+/** Token id -> number of occurrences in the history the penalties look at. */
+export type TokenCounts = ReadonlyMap<number, number>;
+
+const NO_HISTORY: TokenCounts = new Map();
+
+export function countTokens(ids: Iterable<number>): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+  return counts;
+}
+
+/** Defaults overlaid with `params`, validated (throws SamplingParamsError). vocabSize, when given, bounds bias ids. */
+export function resolveSamplingParams(params: Partial<SamplingParams> = {}, vocabSize?: number): SamplingParams {
+  const defined = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
+  const p: SamplingParams = { ...DEFAULT_SAMPLING_PARAMS, ...defined };
+  validateSamplingParams(p, vocabSize);
+  return Object.freeze({ ...p, logitBias: Object.freeze({ ...p.logitBias }) });
+}
+
+export function validateSamplingParams(p: SamplingParams, vocabSize?: number): void {
+  const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  if (!finite(p.temperature) || p.temperature < 0) {
+    throw new SamplingParamsError('temperature', p.temperature, 'must be a finite number >= 0 (0 = greedy)');
+  }
+  if (!Number.isInteger(p.topK) || p.topK < 0) {
+    throw new SamplingParamsError('topK', p.topK, 'must be an integer >= 0 (0 = disabled)');
+  }
+  if (!finite(p.topP) || p.topP <= 0 || p.topP > 1) throw new SamplingParamsError('topP', p.topP, 'must be in (0, 1]');
+  if (!finite(p.minP) || p.minP < 0 || p.minP > 1) throw new SamplingParamsError('minP', p.minP, 'must be in [0, 1]');
+  if (!finite(p.repetitionPenalty) || p.repetitionPenalty <= 0) {
+    throw new SamplingParamsError('repetitionPenalty', p.repetitionPenalty, 'must be a finite number > 0 (1 = off)');
+  }
+  if (!finite(p.presencePenalty)) throw new SamplingParamsError('presencePenalty', p.presencePenalty, 'must be a finite number');
+  if (!finite(p.frequencyPenalty)) throw new SamplingParamsError('frequencyPenalty', p.frequencyPenalty, 'must be a finite number');
+  if (typeof p.logitBias !== 'object' || p.logitBias === null || Array.isArray(p.logitBias)) {
+    throw new SamplingParamsError('logitBias', p.logitBias, 'must be an object mapping token ids to numbers');
+  }
+  for (const [key, bias] of Object.entries(p.logitBias)) {
+    const id = Number(key);
+    if (!/^\d+$/.test(key) || !Number.isSafeInteger(id) || (vocabSize !== undefined && id >= vocabSize)) {
+      throw new SamplingParamsError('logitBias', key, `keys must be token ids in [0, ${vocabSize ?? '2^53'})`);
+    }
+    if (!finite(bias)) throw new SamplingParamsError('logitBias', bias, `the bias of token ${key} must be a finite number`);
+  }
+  if (!Number.isInteger(p.seed) || p.seed < 0 || p.seed > 0xffffffff) {
+    throw new SamplingParamsError('seed', p.seed, 'must be an integer in [0, 2^32)');
+  }
+}
+
+/** Number of top-k candidates for a vocabulary of `vocabSize`: min(top_k or the cap, the cap, vocabSize). */
+export function effectiveTopK(p: Pick<SamplingParams, 'topK'>, vocabSize: number): number {
+  const k = p.topK > 0 ? p.topK : MAX_SAMPLING_CANDIDATES;
+  return Math.min(k, MAX_SAMPLING_CANDIDATES, vocabSize);
+}
+
+/**
+ * Stage 1-2 for every token: NaN -> -inf, + logit bias, then for tokens with count c > 0 in the history:
+ * repetition penalty (v > 0 ? v / r : v * r), then v -= c * frequency + presence.
+ */
+export function adjustLogits(logits: ArrayLike<number>, p: SamplingParams, history: TokenCounts = NO_HISTORY): Float64Array {
+  const v = new Float64Array(logits.length);
+  for (let i = 0; i < v.length; i++) v[i] = Number.isNaN(logits[i]) ? -Infinity : logits[i];
+  for (const [key, bias] of Object.entries(p.logitBias)) {
+    const id = Number(key);
+    if (id < v.length) v[id] += bias;
+  }
+  const penalise = p.repetitionPenalty !== 1 || p.presencePenalty !== 0 || p.frequencyPenalty !== 0;
+  if (penalise) {
+    for (const [id, c] of history) {
+      if (c <= 0 || id < 0 || id >= v.length) continue;
+      let x = v[id];
+      x = x > 0 ? x / p.repetitionPenalty : x * p.repetitionPenalty;
+      v[id] = x - (c * p.frequencyPenalty + p.presencePenalty);
+    }
+  }
+  return v;
+}
+
+/** Index of the largest value, ties to the lowest index. */
+export function argmaxLowest(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+/** (value desc, index asc): true when a ranks before b. */
+const before = (v: ArrayLike<number>, a: number, b: number) => v[a] > v[b] || (v[a] === v[b] && a < b);
+
+/** The first k indices in (value desc, index asc) order, in that order. O(V log k). */
+export function topKIndices(values: ArrayLike<number>, k: number): Uint32Array {
+  k = Math.min(k, values.length);
+  // Min-heap (by rank: the root ranks last) of the best k seen so far.
+  const heap = new Uint32Array(k);
+  let size = 0;
+  const worse = (a: number, b: number) => before(values, b, a);
+  const siftDown = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < size && worse(heap[l], heap[m])) m = l;
+      if (r < size && worse(heap[r], heap[m])) m = r;
+      if (m === i) return;
+      [heap[i], heap[m]] = [heap[m], heap[i]];
+      i = m;
+    }
+  };
+  for (let i = 0; i < values.length; i++) {
+    if (size < k) {
+      let j = size++;
+      heap[j] = i;
+      while (j > 0) {
+        const parent = (j - 1) >> 1;
+        if (!worse(heap[j], heap[parent])) break;
+        [heap[j], heap[parent]] = [heap[parent], heap[j]];
+        j = parent;
+      }
+    } else if (k > 0 && before(values, i, heap[0])) {
+      heap[0] = i;
+      siftDown(0);
+    }
+  }
+  return heap.sort((a, b) => (before(values, a, b) ? -1 : 1));
+}
+
+export interface SamplingDistribution {
+  /** The top-k candidates in (adjusted logit desc, id asc) order: [k]. */
+  readonly candidates: Uint32Array;
+  /** How many leading candidates survive top-p and min-p (>= 1). */
+  readonly kept: number;
+  /** Probability of each kept candidate after renormalisation: [kept], sums to 1. */
+  readonly probs: Float64Array;
+  /** Running sums of the unnormalised weights of the kept candidates (the draw searches these): [kept]. */
+  readonly cumulative: Float64Array;
+}
+
+/** The exact distribution sampleCpu draws from (temperature > 0), or the greedy token with probability 1. */
+export function samplingDistribution(logits: ArrayLike<number>, p: SamplingParams, history: TokenCounts = NO_HISTORY): SamplingDistribution {
+  const v = adjustLogits(logits, p, history);
+  if (p.temperature === 0) {
+    const id = argmaxLowest(v);
+    return { candidates: Uint32Array.of(id), kept: 1, probs: Float64Array.of(1), cumulative: Float64Array.of(1) };
+  }
+  const candidates = topKIndices(v, effectiveTopK(p, v.length));
+  const n = candidates.length;
+  const v0 = v[candidates[0]];
+  // Softmax weights relative to the best (exp(0) = 1; equal values, also infinite ones, get weight 1).
+  const cum = new Float64Array(n);
+  const logMinP = p.minP > 0 ? Math.log(p.minP) : -Infinity;
+  let running = 0;
+  let keptMinP = 0;
+  for (let j = 0; j < n; j++) {
+    const x = v[candidates[j]];
+    const z = x === v0 ? 0 : (x - v0) / p.temperature;
+    running += x === v0 ? 1 : Math.exp(z);
+    cum[j] = running;
+    if (x === v0 || z >= logMinP) keptMinP = j + 1; // p_j >= min_p * p_max  <=>  z_j >= ln(min_p)
+  }
+  // Top-p: the shortest prefix whose probability reaches top_p.
+  const threshold = p.topP * cum[n - 1];
+  let keptTopP = n;
+  for (let j = 0; j < n; j++) {
+    if (cum[j] >= threshold) {
+      keptTopP = j + 1;
+      break;
+    }
+  }
+  const kept = Math.max(1, Math.min(keptTopP, keptMinP));
+  const cumulative = cum.slice(0, kept);
+  const total = cumulative[kept - 1];
+  const probs = new Float64Array(kept);
+  for (let j = 0; j < kept; j++) probs[j] = (cumulative[j] - (j ? cumulative[j - 1] : 0)) / total;
+  return { candidates, kept, probs, cumulative };
+}
+
+/** Index j of the first cumulative[j] > u * total (u in [0, 1)): the inverse-CDF draw both samplers use. */
+export function drawFromCumulative(cumulative: ArrayLike<number>, u: number): number {
+  const target = u * cumulative[cumulative.length - 1];
+  let lo = 0;
+  let hi = cumulative.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cumulative[mid] > target) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * One token id from `logits` [V] (already final-softcapped). `rng` returns u in [0, 1); it is called once, and not
+ * at all when greedy. Use `() => counterUniform(params.seed, step)` for the draw the GPU sampler makes at `step`.
+ */
+export function sampleCpu(
+  logits: ArrayLike<number>,
+  params: SamplingParams,
+  history: TokenCounts = NO_HISTORY,
+  rng: () => number = Math.random,
+): number {
+  const d = samplingDistribution(logits, params, history);
+  if (params.temperature === 0) return d.candidates[0];
+  return d.candidates[drawFromCumulative(d.cumulative, rng())];
+}
+
+/** lowbias32 (a bijective 32-bit integer hash); the WGSL twin is in shaders/lib/sample-common.wgsl. */
+function hash32(x: number): number {
+  x = (x ^ (x >>> 16)) >>> 0;
+  x = Math.imul(x, 0x7feb352d) >>> 0;
+  x = (x ^ (x >>> 15)) >>> 0;
+  x = Math.imul(x, 0x846ca68b) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** Counter-based uniform in [0, 1) with 24 bits, identical on the CPU and the GPU: hash(hash(seed) ^ counter). */
+export function counterUniform(seed: number, counter: number): number {
+  return (hash32((hash32(seed >>> 0) ^ (counter >>> 0)) >>> 0) >>> 8) / 16777216;
+}
