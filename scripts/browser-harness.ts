@@ -29,7 +29,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let vite: ViteDevServer | undefined;
   let browser: Browser | undefined;
   try {
-    vite = await createServer({ server: { port: 0, host: '127.0.0.1' }, logLevel: 'error', clearScreen: false });
+    // No HMR: a page under test must never reload because a source file changed on disk.
+    vite = await createServer({ server: { port: 0, host: '127.0.0.1', hmr: false }, logLevel: 'error', clearScreen: false });
     await vite.listen();
     const appUrl = vite.resolvedUrls!.local[0].replace(/\/$/, '');
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: options.headless ?? true });
