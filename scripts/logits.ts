@@ -7,7 +7,9 @@ import { readGgufHeader } from '../src/gguf/reader.js';
 import { loadGemmaConfig } from '../src/model/load-config.js';
 import { loadReferenceWeights } from '../src/model/reference-weights.js';
 import { createReferenceState, forwardReference } from '../src/reference/forward.js';
-import { openFileSource } from './node-file-source.js';
+import { resolve } from 'node:path';
+import { startHarness } from './browser-harness.js';
+import { openFileSource, type NodeFileSource } from './node-file-source.js';
 
 export class UsageError extends Error {}
 
@@ -15,10 +17,10 @@ export interface LogitsArgs {
   model: string;
   tokens: number[];
   out: string;
-  backend: 'reference';
+  backend: 'reference' | 'webgpu';
 }
 
-const USAGE = 'usage: npm run logits -- MODEL.gguf --tokens 2,105,... --out FILE.bin [--backend reference]';
+const USAGE = 'usage: npm run logits -- MODEL.gguf --tokens 2,105,... --out FILE.bin [--backend reference|webgpu]';
 
 export function parseLogitsArgs(argv: string[]): LogitsArgs {
   let parsed;
@@ -39,10 +41,10 @@ export function parseLogitsArgs(argv: string[]): LogitsArgs {
   if (tokens.some((t) => !/^\d+$/.test(t))) {
     throw new UsageError(`--tokens must be a comma-separated list of non-negative integers, got "${values.tokens}"`);
   }
-  if (values.backend !== 'reference') {
-    throw new UsageError(`unknown --backend "${values.backend}" (available: reference)`);
+  if (values.backend !== 'reference' && values.backend !== 'webgpu') {
+    throw new UsageError(`unknown --backend "${values.backend}" (available: reference, webgpu)`);
   }
-  return { model: positionals[0], tokens: tokens.map(Number), out: values.out, backend: 'reference' };
+  return { model: positionals[0], tokens: tokens.map(Number), out: values.out, backend: values.backend };
 }
 
 export interface LogitsResult {
@@ -63,17 +65,45 @@ export async function runLogits(args: LogitsArgs): Promise<LogitsResult> {
     if (args.tokens.length > config.contextLength) {
       throw new UsageError(`${args.tokens.length} tokens exceed the model's context length ${config.contextLength}`);
     }
-    const weights = await loadReferenceWeights(source, header, config);
-    const rows = forwardReference(config, weights, createReferenceState(config), args.tokens, { logits: 'all' });
-    const out = new Float32Array(rows.length * config.vocabSize);
-    rows.forEach((r, i) => out.set(r, i * config.vocabSize));
-    await writeFile(args.out, new Uint8Array(out.buffer));
-    const last = rows[rows.length - 1];
+    const out = args.backend === 'webgpu' ? await webgpuLogits(args) : await referenceLogits(args, source);
+    await writeFile(args.out, new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
+    const V = config.vocabSize;
+    const last = out.subarray(out.length - V);
     let argmax = 0;
-    for (let i = 1; i < last.length; i++) if (last[i] > last[argmax]) argmax = i;
-    return { nTokens: rows.length, nVocab: config.vocabSize, argmaxLast: argmax };
+    for (let i = 1; i < V; i++) if (last[i] > last[argmax]) argmax = i;
+    return { nTokens: out.length / V, nVocab: V, argmaxLast: argmax };
   } finally {
     await source.close();
+  }
+}
+
+async function referenceLogits(args: LogitsArgs, source: NodeFileSource): Promise<Float32Array> {
+  const header = await readGgufHeader(source);
+  const config = await loadGemmaConfig(source, header);
+  const weights = await loadReferenceWeights(source, header, config);
+  const rows = forwardReference(config, weights, createReferenceState(config), args.tokens, { logits: 'all' });
+  const out = new Float32Array(rows.length * config.vocabSize);
+  rows.forEach((r, i) => out.set(r, i * config.vocabSize));
+  return out;
+}
+
+/** Runs the same computation with the WebGPU engine in headless Chromium (the model served by a Range server). */
+async function webgpuLogits(args: LogitsArgs): Promise<Float32Array> {
+  const harness = await startHarness();
+  try {
+    harness.files.serve('/model.gguf', resolve(args.model));
+    await harness.page.waitForFunction(() => document.title === 'ready');
+    type Result = { ok: true; base64: string; errors: string[] } | { ok: false; error: { code: string; message: string } };
+    const r = await harness.page.evaluate(
+      ([url, tokens]) => (window as never as { harness: { logits(u: string, t: number[]): Promise<Result> } }).harness.logits(url, tokens),
+      [`${harness.files.url}/model.gguf`, args.tokens] as [string, number[]],
+    );
+    if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
+    if (r.errors.length) throw new Error(`WebGPU reported errors: ${r.errors.join('; ')}`);
+    const bytes = Buffer.from(r.base64, 'base64');
+    return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  } finally {
+    await harness.close();
   }
 }
 

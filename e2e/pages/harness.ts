@@ -2,6 +2,10 @@
 import { createEngine, type EngineClient } from '../../src/api/client.js';
 import { EngineError } from '../../src/api/errors.js';
 import type { GenerateRequest, LoadProgress } from '../../src/api/types.js';
+import { readGgufHeader } from '../../src/gguf/reader.js';
+import { createGpuContext } from '../../src/gpu/context.js';
+import { GemmaModel } from '../../src/model/gemma-model.js';
+import { openHttpSource } from '../../src/storage/http-source.js';
 
 let engine: EngineClient | undefined;
 const out = document.getElementById('out')!;
@@ -18,6 +22,27 @@ const harness = {
       return { ok: true as const, info, phases: [...new Set(progress.map((p) => p.phase))] };
     } catch (e) {
       return { ok: false as const, error: describe(e) };
+    }
+  },
+  /** The logits command's WebGPU backend: every row's softcapped logits as base64 float32 LE. */
+  async logits(url: string, tokens: number[]) {
+    const ctx = await createGpuContext();
+    try {
+      const source = await openHttpSource(url);
+      const header = await readGgufHeader(source);
+      const model = await GemmaModel.load(ctx, source, header, { contextLength: Math.max(16, tokens.length) });
+      const { logits } = await model.run(tokens, 'all', { readLogits: true });
+      const all = new Float32Array(logits.length * model.config.vocabSize);
+      logits.forEach((row, i) => all.set(row, i * model.config.vocabSize));
+      const bytes = new Uint8Array(all.buffer);
+      let binary = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return { ok: true as const, nVocab: model.config.vocabSize, base64: btoa(binary), errors: [...ctx.errors] };
+    } catch (e) {
+      const err = e as { code?: string; message?: string };
+      return { ok: false as const, error: { code: err.code ?? 'ERROR', message: err.message ?? String(e) } };
+    } finally {
+      ctx.destroy();
     }
   },
   async generate(request: GenerateRequest) {

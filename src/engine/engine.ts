@@ -4,7 +4,7 @@ import { EngineError } from '../api/errors.js';
 import type { EngineApi, GenerateDelta, GenerateRequest, GenerateResult, LoadOptions, LoadProgress, ModelInfo } from '../api/types.js';
 import { GgufError } from '../gguf/errors.js';
 import { readGgufHeader } from '../gguf/reader.js';
-import { createGpuContext, type GpuContext } from '../gpu/context.js';
+import { createGpuContext, type AllocationScope, type GpuContext } from '../gpu/context.js';
 import { GpuError } from '../gpu/errors.js';
 import { GemmaModel } from '../model/gemma-model.js';
 import { renderGemmaChat } from '../runtime/chat-format.js';
@@ -15,6 +15,7 @@ import { TokenizerError } from '../runtime/tokenizer-errors.js';
 import { HttpSourceError, openHttpSource } from '../storage/http-source.js';
 
 interface Loaded {
+  readonly scope: AllocationScope;
   readonly model: GemmaModel;
   readonly tokenizer: Tokenizer;
   readonly session: Session;
@@ -35,12 +36,21 @@ export class Engine implements EngineApi {
       const source = await openHttpSource(url);
       const header = await readGgufHeader(source);
       const tokenizer = Tokenizer.fromGguf(header);
-      const before = ctx.allocatedBytes;
-      const model = await GemmaModel.load(ctx, source, header, {
-        contextLength: options.contextLength,
-        onProgress: (p) => onProgress?.({ phase: 'loading-to-gpu', bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }),
-      });
-      const session = new Session(ctx, model, tokenizer);
+      const scope = ctx.beginScope();
+      let model: GemmaModel;
+      let session: Session;
+      try {
+        model = await GemmaModel.load(ctx, source, header, {
+          contextLength: options.contextLength,
+          onProgress: (p) => onProgress?.({ phase: 'loading-to-gpu', bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }),
+        });
+        session = new Session(ctx, model, tokenizer);
+      } catch (e) {
+        scope.destroy();
+        throw e;
+      } finally {
+        scope.end();
+      }
       const name = header.metadata.get('general.name')?.value;
       const info: ModelInfo = {
         name: typeof name === 'string' ? name : url.split('/').pop() ?? url,
@@ -49,10 +59,10 @@ export class Engine implements EngineApi {
         hiddenSize: model.config.hiddenSize,
         vocabSize: model.config.vocabSize,
         contextLength: model.contextLength,
-        gpuBytes: ctx.allocatedBytes - before,
+        gpuBytes: scope.bytes,
         adapter: [ctx.adapterInfo.vendor, ctx.adapterInfo.architecture].filter(Boolean).join(' ') || 'unknown',
       };
-      this.loaded = { model, tokenizer, session, info };
+      this.loaded = { scope, model, tokenizer, session, info };
       onProgress?.({ phase: 'ready', bytesDone: source.size, bytesTotal: source.size });
       return info;
     });
@@ -107,11 +117,10 @@ export class Engine implements EngineApi {
   }
 
   private async unloadNow(): Promise<void> {
+    // The device (and its compiled pipelines) stays; the model's buffers go.
     this.loaded?.session.destroy();
+    this.loaded?.scope.destroy();
     this.loaded = undefined;
-    // Buffers are released with the device; a fresh device per model keeps memory accounting simple.
-    this.ctx?.destroy();
-    this.ctx = undefined;
   }
 
   private async context(): Promise<GpuContext> {

@@ -25,6 +25,14 @@ export interface GpuContext {
   /** Total bytes of buffers created through createBuffer (for memory reports). */
   allocatedBytes: number;
   createBuffer(descriptor: GPUBufferDescriptor): GPUBuffer;
+  /** Collects every buffer created until end(); destroy() frees them (unloading a model keeps the device). */
+  beginScope(): AllocationScope;
+  destroy(): void;
+}
+
+export interface AllocationScope {
+  readonly bytes: number;
+  end(): void;
   destroy(): void;
 }
 
@@ -68,6 +76,7 @@ export async function createGpuContext(options: GpuContextOptions = {}): Promise
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   const info = adapter.info ?? ({} as GPUAdapterInfo);
   const d = device.limits;
+  const scopes = new Set<GPUBuffer[]>();
   const ctx: GpuContext = {
     device,
     adapterInfo: {
@@ -97,7 +106,26 @@ export async function createGpuContext(options: GpuContextOptions = {}): Promise
     createBuffer(descriptor) {
       const buffer = device.createBuffer(descriptor);
       ctx.allocatedBytes += descriptor.size;
+      for (const scope of scopes) scope.push(buffer);
       return buffer;
+    },
+    beginScope() {
+      const buffers: GPUBuffer[] = [];
+      scopes.add(buffers);
+      return {
+        get bytes() {
+          return buffers.reduce((n, b) => n + b.size, 0);
+        },
+        end: () => void scopes.delete(buffers),
+        destroy() {
+          scopes.delete(buffers);
+          for (const b of buffers) {
+            ctx.allocatedBytes -= b.size;
+            b.destroy();
+          }
+          buffers.length = 0;
+        },
+      };
     },
     destroy: () => device.destroy(),
   };

@@ -45,7 +45,7 @@ export class GemmaModel {
   static async load(ctx: GpuContext, source: ByteSource, header: GgufHeader, options: GemmaModelOptions = {}): Promise<GemmaModel> {
     const config = await loadGemmaConfig(source, header);
     const contextLength = Math.min(config.contextLength, options.contextLength ?? 4096);
-    const chunkSizes = [...(options.chunkSizes ?? [64, 16, 4])].filter((m) => m > 1).sort((a, b) => b - a);
+    const chunkSizes = [...(options.chunkSizes ?? [64, 16, 4])].filter((m) => m > 1 && m <= contextLength).sort((a, b) => b - a);
     const weights = await loadGpuWeights(ctx, source, header, config, options.onProgress);
     const kv = createKvCache(ctx, config, contextLength, Math.max(1, ...chunkSizes));
     const forward = new GpuForward(ctx, config, weights, kv, { chunkSizes });

@@ -21,7 +21,8 @@ export interface KvCache {
 export function kvCapacity(config: GemmaConfig, layer: number, contextLength: number, maxChunkRows: number): number {
   const l = config.layers[layer];
   if (l.window === undefined) return contextLength;
-  return Math.min(contextLength, l.window + maxChunkRows - 1);
+  // Always the full ring (even above contextLength) so the kernels' ring-size invariant holds for every chunk.
+  return l.window + maxChunkRows - 1;
 }
 
 export function createKvCache(ctx: GpuContext, config: GemmaConfig, contextLength: number, maxChunkRows: number): KvCache {
