@@ -5,6 +5,7 @@ import type { GenerateRequest, LoadProgress } from '../../src/api/types.js';
 import { readGgufHeader } from '../../src/gguf/reader.js';
 import { createGpuContext } from '../../src/gpu/context.js';
 import { GemmaModel } from '../../src/model/gemma-model.js';
+import { runBench, type BenchOptions } from './bench-run.js';
 import { openHttpSource } from '../../src/storage/http-source.js';
 
 let engine: EngineClient | undefined;
@@ -45,6 +46,7 @@ const harness = {
       ctx.destroy();
     }
   },
+  bench: (url: string, options: BenchOptions) => runBench(url, options),
   async generate(request: GenerateRequest) {
     try {
       const it = engine!.generate(request);

@@ -1,10 +1,12 @@
 // copy-rows and softcap against their references, with sizes that do not divide the workgroup.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../gpu/context.js';
-import { readF32 } from '../gpu/readback.js';
+import { readF32, readU32 } from '../gpu/readback.js';
 import { submitOps } from '../gpu/recorder.js';
+import { bandwidthCopyReference } from '../reference/bandwidth-copy.js';
 import { copyRowsReference } from '../reference/copy-rows.js';
 import { softcapReference } from '../reference/softcap.js';
+import { bindBandwidthCopy } from './bandwidth-copy.js';
 import { bindCopyRows } from './copy-rows.js';
 import { bindSoftcap } from './softcap.js';
 import { seeded, testContext, toleranceRatio, upload } from './test-helpers.js';
@@ -39,5 +41,14 @@ describe('softcap', () => {
     const ref = Float64Array.from(z);
     softcapReference(ref, 30);
     expect(toleranceRatio(gpu, ref, 1e-5, 1e-5).worst).toBeLessThan(1);
+  });
+});
+
+describe('bandwidth-copy', () => {
+  it.each([16, 16 * 1000 + 16, 1 << 20])('%i bytes', async (bytes) => {
+    const src = Uint32Array.from({ length: bytes / 4 }, (_, i) => (i * 2654435761) >>> 0);
+    const dst = upload(ctx, new Uint32Array(bytes / 4));
+    submitOps(ctx, [bindBandwidthCopy(ctx, { src: upload(ctx, src), dst, bytes, workgroups: 7 })]);
+    expect(await readU32(ctx, dst, 0, bytes / 4)).toEqual(bandwidthCopyReference(src));
   });
 });

@@ -1,0 +1,4 @@
+// Reference of the bandwidth-copy kernel.
+export function bandwidthCopyReference(src: Uint32Array): Uint32Array {
+  return src.slice();
+}
