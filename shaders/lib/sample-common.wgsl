@@ -18,35 +18,44 @@ struct SampleParams {
   draws: u32,          // draws per step (1; more only in tests: counters step .. step + draws - 1)
 }
 
-// Per-op uniform of sample-histogram and sample-select: which radix level (0, 1, 2) the op handles.
-struct Level { level: u32 }
-
-// Bit position of level L's digit: 21, 10, 0 (11, 11 and 10 bits from the top of the key).
-fn level_shift(level: u32) -> u32 {
-  return select(select(0u, 10u, level == 1u), 21u, level == 0u);
-}
-
 const FLAG_PENALTY: u32 = 1u;
 const FLAG_BIAS: u32 = 2u;
 const FLAG_SOFTCAP: u32 = 4u;
 const FLAG_ACCEPT: u32 = 8u;
 
+// Per-op uniform of sample-select and sample-refine: which radix level (0, 1, 2) the op handles.
+struct Level { level: u32 }
+
+// Radix levels over the 32-bit key: level 0 = bits 31..24 (256 bins, sample-histogram), level 1 = bits 23..12 and
+// level 2 = bits 11..0 (4096 bins each, sample-refine).
+fn level_shift(level: u32) -> u32 {
+  return select(select(0u, 12u, level == 1u), 24u, level == 0u);
+}
+
+fn level_bins(level: u32) -> u32 {
+  return select(4096u, 256u, level == 0u);
+}
+
+fn level_hist(level: u32) -> u32 {
+  return select(HIST1 + (level - 1u) * 4096u, HIST0, level == 0u);
+}
+
 // Work buffer (u32 words, all accessed atomically); SAMPLER_LAYOUT in src/kernels/sample.ts mirrors it.
 const MAX_CAND: u32 = 1024u;
 const TIE_CAP: u32 = 1024u;
-const HIST_BINS: u32 = 2048u;
-const HIST: u32 = 0u;                 // [3 levels][2048] radix histograms, zeroed by sample-select after use
-const STATE_PREFIX: u32 = 6144u;      // key bits selected so far; after level 2 the threshold key T
-const STATE_RANK: u32 = 6145u;        // rank still to take inside the current bucket; finally: ties of T to take
-const CTL_ABOVE: u32 = 6146u;         // candidates with key > T (compaction counter, zeroed by sample-draw)
-const CTL_TIE: u32 = 6147u;           // elements with key == T (compaction counter, zeroed by sample-draw)
-const CAND: u32 = 6148u;              // [MAX_CAND] ids with key > T
-const TIES: u32 = 7172u;              // [TIE_CAP] ids with key == T (first TIE_CAP in arrival order)
-const PARTIALS: u32 = 8196u;          // [256][2] (key, id) per workgroup of sample-argmax
-const OUT_COUNT: u32 = 8708u;         // k, the number of sorted candidates
-const OUT_KEPT: u32 = 8709u;          // candidates kept by top-p and min-p
-const OUT_IDS: u32 = 8710u;           // [MAX_CAND] candidate ids, best first
-const OUT_PROBS: u32 = 9734u;         // [MAX_CAND] f32 bits: final probability (0 beyond OUT_KEPT)
+const HIST0: u32 = 0u;                // [256] level-0 histogram; all histograms are zeroed by sample-select after use
+const HIST1: u32 = 256u;              // [2][4096] level-1 and level-2 histograms
+const STATE_PREFIX: u32 = 8448u;      // key bits selected so far; after level 2 the threshold key T
+const STATE_RANK: u32 = 8449u;        // rank still to take inside the current bucket; finally: ties of T to take
+const CTL_ABOVE: u32 = 8450u;         // candidates with key > T (compaction counter, zeroed by sample-draw)
+const CTL_TIE: u32 = 8451u;           // elements with key == T (compaction counter, zeroed by sample-draw)
+const CAND: u32 = 8452u;              // [MAX_CAND] ids with key > T
+const TIES: u32 = 9476u;              // [TIE_CAP] ids with key == T (first TIE_CAP in arrival order)
+const PARTIALS: u32 = 10500u;         // [256][2] (key, id) per workgroup of sample-argmax
+const OUT_COUNT: u32 = 11012u;        // k, the number of sorted candidates
+const OUT_KEPT: u32 = 11013u;         // candidates kept by top-p and min-p
+const OUT_IDS: u32 = 11014u;          // [MAX_CAND] candidate ids, best first
+const OUT_PROBS: u32 = 12038u;        // [MAX_CAND] f32 bits: final probability (0 beyond OUT_KEPT)
 
 // Order-preserving map f32 -> u32 (larger float, larger key). -0 is folded into +0 and NaN into -inf by the caller.
 fn bits_key(b: u32) -> u32 {

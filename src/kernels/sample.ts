@@ -1,13 +1,14 @@
 // The GPU sampler: logits [V] f32 -> one u32 token id, with the exact semantics of src/runtime/sampler.ts
 // (bias -> penalties -> greedy | temperature -> top-k -> softmax -> top-p -> min-p -> renormalise -> draw).
-// Greedy: 2 dispatches (argmax partials, final). Sampling: 8 (3 radix-select levels of histogram + select,
-// compaction, draw). Parameters live in a uniform and a dense bias buffer, the history in a GPU count buffer
+// Greedy: 2 dispatches (argmax partials, final). Sampling: 8 (radix select of the k-th largest key in 3 levels of
+// histogram + select, compaction, draw). Parameters live in a uniform and a dense bias buffer, the history in a GPU count buffer
 // updated by the final kernel, the RNG counter in the Step uniform: ops are bound once, nothing is read back.
 import sampleArgmaxFinalWgsl from '../../shaders/sample-argmax-final.wgsl?raw';
 import sampleArgmaxWgsl from '../../shaders/sample-argmax.wgsl?raw';
 import sampleCompactWgsl from '../../shaders/sample-compact.wgsl?raw';
 import sampleDrawWgsl from '../../shaders/sample-draw.wgsl?raw';
 import sampleHistogramWgsl from '../../shaders/sample-histogram.wgsl?raw';
+import sampleRefineWgsl from '../../shaders/sample-refine.wgsl?raw';
 import sampleSelectWgsl from '../../shaders/sample-select.wgsl?raw';
 import sampleCommonWgsl from '../../shaders/lib/sample-common.wgsl?raw';
 import sampleLogitWgsl from '../../shaders/lib/sample-logit.wgsl?raw';
@@ -22,21 +23,24 @@ export const SAMPLER_MAX_CANDIDATES = 1024;
 
 /** Word offsets in GpuSampler.work (mirrors shaders/lib/sample-common.wgsl). */
 export const SAMPLER_LAYOUT = {
-  statePrefix: 6144,
-  stateRank: 6145,
+  statePrefix: 8448,
+  stateRank: 8449,
   /** k: how many sorted candidates the last sampling step wrote. */
-  outCount: 8708,
+  outCount: 11012,
   /** How many of them survived top-p and min-p. */
-  outKept: 8709,
+  outKept: 11013,
   /** [k] candidate ids, best first. */
-  outIds: 8710,
+  outIds: 11014,
   /** [k] f32: final probability of each candidate (0 beyond outKept). */
-  outProbs: 9734,
-  words: 10758,
+  outProbs: 12038,
+  words: 13062,
 } as const;
 
 const WG = 256;
 const MAX_GROUPS = 256; // PARTIALS holds 256 (key, id) pairs
+// Elements per invocation of the full-vocabulary passes: V = 262,144 -> 64 workgroups. Fewer, fatter workgroups
+// keep per-workgroup costs (workgroup-memory zeroing, partial results) small; SwiftShader pays a lot for each.
+const PER_THREAD = 16;
 const FLAG_PENALTY = 1;
 const FLAG_BIAS = 2;
 const FLAG_SOFTCAP = 4;
@@ -46,6 +50,7 @@ const lib = sampleCommonWgsl + '\n' + sampleLogitWgsl + '\n';
 export const SAMPLE_ARGMAX = { name: 'sample-argmax', code: lib + sampleArgmaxWgsl } as const;
 export const SAMPLE_ARGMAX_FINAL = { name: 'sample-argmax-final', code: sampleCommonWgsl + '\n' + sampleArgmaxFinalWgsl } as const;
 export const SAMPLE_HISTOGRAM = { name: 'sample-histogram', code: lib + sampleHistogramWgsl } as const;
+export const SAMPLE_REFINE = { name: 'sample-refine', code: lib + sampleRefineWgsl } as const;
 export const SAMPLE_SELECT = { name: 'sample-select', code: sampleCommonWgsl + '\n' + sampleSelectWgsl } as const;
 export const SAMPLE_COMPACT = { name: 'sample-compact', code: lib + sampleCompactWgsl } as const;
 export const SAMPLE_DRAW = { name: 'sample-draw', code: STEP_WGSL + '\n' + lib + sampleDrawWgsl } as const;
@@ -105,7 +110,7 @@ export function createGpuSampler(ctx: GpuContext, o: GpuSamplerOptions): GpuSamp
   requireInt('sample', 'draws', draws);
   if (!(softcap >= 0 && Number.isFinite(softcap))) throw new RangeError(`sample: softcap must be finite and >= 0, got ${softcap}`);
   if (o.logits.size < (offset + V) * 4) throw new RangeError(`sample: logits buffer has ${o.logits.size} bytes, needs ${(offset + V) * 4}`);
-  const groups = Math.max(1, Math.min(MAX_GROUPS, Math.ceil(V / (WG * 4))));
+  const groups = Math.max(1, Math.min(MAX_GROUPS, Math.ceil(V / (WG * PER_THREAD))));
   const autoAccept = o.autoAccept ?? true;
 
   const params = ctx.createBuffer({ label: 'sample params', size: 64, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
@@ -127,9 +132,11 @@ export function createGpuSampler(ctx: GpuContext, o: GpuSamplerOptions): GpuSamp
     bind(SAMPLE_ARGMAX_FINAL, [params, counts, work, outputToken], 'sample-argmax-final', 1),
   ];
   const buildSample = (): BoundOp[] => [
-    ...levels.flatMap((level, l) => [
-      bind(SAMPLE_HISTOGRAM, [params, level, o.logits, counts, bias, work], `sample-histogram-${l}`, groups),
-      bind(SAMPLE_SELECT, [params, level, work], `sample-select-${l}`, 1),
+    bind(SAMPLE_HISTOGRAM, [params, o.logits, counts, bias, work], 'sample-histogram', groups),
+    bind(SAMPLE_SELECT, [params, levels[0], work], 'sample-select-0', 1),
+    ...[1, 2].flatMap((l) => [
+      bind(SAMPLE_REFINE, [params, levels[l], o.logits, counts, bias, work], `sample-refine-${l}`, groups),
+      bind(SAMPLE_SELECT, [params, levels[l], work], `sample-select-${l}`, 1),
     ]),
     bind(SAMPLE_COMPACT, [params, o.logits, counts, bias, work], 'sample-compact', groups),
     bind(SAMPLE_DRAW, [params, o.step, o.logits, counts, bias, work, outputToken], 'sample-draw', 1),

@@ -15,6 +15,7 @@ import {
   SAMPLE_COMPACT,
   SAMPLE_DRAW,
   SAMPLE_HISTOGRAM,
+  SAMPLE_REFINE,
   SAMPLE_SELECT,
   createGpuSampler,
   type GpuSampler,
@@ -160,7 +161,7 @@ function compareDraws(gpu: Uint32Array, logits: ArrayLike<number>, p: SamplingPa
 
 describe('GPU sampler: shaders', () => {
   it('compile', async () => {
-    for (const source of [SAMPLE_ARGMAX, SAMPLE_ARGMAX_FINAL, SAMPLE_HISTOGRAM, SAMPLE_SELECT, SAMPLE_COMPACT, SAMPLE_DRAW]) {
+    for (const source of [SAMPLE_ARGMAX, SAMPLE_ARGMAX_FINAL, SAMPLE_HISTOGRAM, SAMPLE_REFINE, SAMPLE_SELECT, SAMPLE_COMPACT, SAMPLE_DRAW]) {
       await checkShader(ctx, source);
     }
   });
@@ -384,7 +385,20 @@ describe('GPU sampler: steps, seeds and history', () => {
     ]) {
       sampler.setParams(p);
       expect(sampler.ops() === greedyOps).toBe(p.temperature === 0);
+      expect(sampler.ops().length).toBe(p.temperature === 0 ? 2 : 8); // dispatches per token
       expect((await runStep(sampler, p.seed, 4))[0]).toBe(sampleCpu(logits, p, NO_HISTORY, () => counterUniform(p.seed, 4)));
+    }
+  });
+
+  it('reads its row at logitsOffset of a multi-row logits buffer', async () => {
+    const V = 333;
+    const r = seeded(21);
+    const rows = r.array(3 * V, 2);
+    const row = rows.subarray(2 * V);
+    const sampler = createGpuSampler(ctx, { logits: upload(ctx, rows), vocabSize: V, logitsOffset: 2 * V, step: stepBuffer, autoAccept: false });
+    for (const p of [params({ temperature: 0 }), params({ seed: 8 })]) {
+      sampler.setParams(p);
+      expect((await runStep(sampler, p.seed, 2))[0]).toBe(sampleCpu(row, p, NO_HISTORY, () => counterUniform(p.seed, 2)));
     }
   });
 
