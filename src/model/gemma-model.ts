@@ -17,6 +17,8 @@ export interface GemmaModelOptions {
   readonly contextLength?: number;
   /** Prefill chunk sizes, largest first (default [64, 16, 4]). */
   readonly chunkSizes?: readonly number[];
+  /** Allocate logits for every prompt row, for run(..., 'all') (the logits command, tests). Default false. */
+  readonly allRowLogits?: boolean;
   /** Keep the quantized per-layer-embedding table in memory (default) or read rows from the source on demand. */
   readonly pleInMemory?: boolean;
   readonly onProgress?: (p: WeightLoadProgress) => void;
@@ -48,7 +50,7 @@ export class GemmaModel {
     const chunkSizes = [...(options.chunkSizes ?? [64, 16, 4])].filter((m) => m > 1 && m <= contextLength).sort((a, b) => b - a);
     const weights = await loadGpuWeights(ctx, source, header, config, options.onProgress);
     const kv = createKvCache(ctx, config, contextLength, Math.max(1, ...chunkSizes));
-    const forward = new GpuForward(ctx, config, weights, kv, { chunkSizes });
+    const forward = new GpuForward(ctx, config, weights, kv, { chunkSizes, allRowLogits: options.allRowLogits });
     const pleInfo = header.tensors.find((t) => t.name === 'per_layer_token_embd.weight');
     const pleRows = pleInfo ? await createPleRowSource(source, header, pleInfo, { inMemory: options.pleInMemory ?? true }) : undefined;
     return new GemmaModel(ctx, config, forward, contextLength, pleRows);
@@ -97,6 +99,9 @@ export class GemmaModel {
       if (!Number.isInteger(t) || t < 0 || t >= this.config.vocabSize) throw new RangeError(`token id ${t} is outside the vocabulary`);
     }
     const f = this.forward;
+    if (mode === 'all' && f.logitRows === 1 && tokens.length > 1) {
+      throw new RangeError("logits for every row need a model loaded with { allRowLogits: true }");
+    }
     const F = this.config.firstSharedLayer;
     const L = this.config.numLayers;
     const chunks = this.planChunks(tokens.length);

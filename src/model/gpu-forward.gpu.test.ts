@@ -1,19 +1,25 @@
-// The whole GPU forward pass against the CPU reference on generated Gemma-4-shaped models of every tensor type:
-// logits for prefill (all rows) and decode (one token at a time) within a stated tolerance.
+// The whole GPU forward pass against the CPU reference on generated Gemma-4-shaped models of every tensor type and
+// the real files' mixes: logits of every prefill row and of single-token decode steps within a stated tolerance,
+// tensors split below the binding limit, and 64 greedy tokens identical to the reference.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REAL_MIXES, SHAPES, uniformMix, type FixtureOptions } from '../../scripts/fixtures/gemma-fixture.js';
 import { buildReferenceModel } from '../../scripts/fixtures/load-fixture.js';
 import { GgmlType } from '../gguf/types.js';
 import { createGpuContext, type GpuContext } from '../gpu/context.js';
+import { StagingReader } from '../gpu/readback.js';
+import { createGpuSampler } from '../kernels/sample.js';
 import { createReferenceState, forwardReference } from '../reference/forward.js';
 import { GemmaModel } from './gemma-model.js';
 
-// Tolerance: f32 GPU vs f64 reference through 5-6 layers of random weights. |gpu - ref| <= ATOL + RTOL * |ref|.
+// Tolerance: f32 GPU vs f64 reference through 5-6 random layers: |gpu - ref| <= ATOL + RTOL * |ref| (logits are
+// within ±30 after the softcap). Measured worst cases are printed by each test.
 const ATOL = 2e-3;
 const RTOL = 2e-3;
 const TOKENS = [2, 105, 500, 501, 17, 494, 510, 600, 3, 88, 106, 107, 520, 530, 540, 550, 560, 570, 580, 590, 23];
 
-function worst(gpu: Float32Array, ref: Float32Array): number {
+type Ref = Awaited<ReturnType<typeof buildReferenceModel>>;
+
+function ratio(gpu: Float32Array, ref: Float32Array): number {
   let w = 0;
   for (let i = 0; i < ref.length; i++) w = Math.max(w, Math.abs(gpu[i] - ref[i]) / (ATOL + RTOL * Math.abs(ref[i])));
   return w;
@@ -23,37 +29,118 @@ let ctx: GpuContext;
 beforeAll(async () => (ctx = await createGpuContext()));
 afterAll(() => ctx?.destroy());
 
+const tiny = (type: GgmlType, seed: number): FixtureOptions => ({ shape: SHAPES.tiny, mix: uniformMix(type), seed });
+const kq = (type: GgmlType, seed: number): FixtureOptions => ({ shape: SHAPES.kquant, mix: uniformMix(type), seed });
 const cases: Array<[string, FixtureOptions]> = [
-  ['F32', { shape: SHAPES.tiny, mix: uniformMix(GgmlType.F32), seed: 21 }],
-  ['q4_k_m mix (K-quants)', { shape: SHAPES.kquant, mix: REAL_MIXES.q4_k_m, seed: 22 }],
+  ['F32', tiny(GgmlType.F32, 40)],
+  ['F16', tiny(GgmlType.F16, 41)],
+  ['BF16', tiny(GgmlType.BF16, 42)],
+  ['Q8_0', tiny(GgmlType.Q8_0, 43)],
+  ['Q4_0', tiny(GgmlType.Q4_0, 44)],
+  ['Q4_1', tiny(GgmlType.Q4_1, 45)],
+  ['Q5_0', tiny(GgmlType.Q5_0, 46)],
+  ['Q5_1', tiny(GgmlType.Q5_1, 47)],
+  ['Q4_K', kq(GgmlType.Q4_K, 48)],
+  ['Q5_K', kq(GgmlType.Q5_K, 49)],
+  ['Q6_K', kq(GgmlType.Q6_K, 50)],
+  ['Google QAT Q4_0 mix', { shape: SHAPES.kquant, mix: REAL_MIXES['google-qat-q4_0'], seed: 51 }],
+  ['ggml-org Q4_0 mix', { shape: SHAPES.tiny, mix: REAL_MIXES['ggml-org-q4_0'], seed: 52 }],
+  ['Q4_K_M mix', { shape: SHAPES.kquant, mix: REAL_MIXES.q4_k_m, seed: 53 }],
 ];
 
-describe.each(cases)('GPU forward vs reference: %s', (_name, options) => {
-  let ref: Awaited<ReturnType<typeof buildReferenceModel>>;
+describe.each(cases)('GPU forward vs reference: %s', (name, options) => {
+  let ref: Ref;
   let expected: Float32Array[];
   beforeAll(async () => {
     ref = await buildReferenceModel(options);
     expected = forwardReference(ref.config, ref.weights, createReferenceState(ref.config), TOKENS, { logits: 'all' });
   });
 
-  it('prefill logits of every row (chunks 16 + 4 + 1)', async () => {
-    const model = await GemmaModel.load(ctx, ref.source, ref.header, { contextLength: 256, chunkSizes: [16, 4] });
+  it('prefill (chunks 16 + 4 + 1) and decode logits match', async () => {
+    const model = await GemmaModel.load(ctx, ref.source, ref.header, { contextLength: 128, chunkSizes: [16, 4], allRowLogits: true });
     const { logits } = await model.run(TOKENS, 'all', { readLogits: true });
-    expect(logits.length).toBe(TOKENS.length);
-    const ratios = logits.map((row, i) => worst(row, expected[i]));
-    expect(Math.max(...ratios)).toBeLessThan(1);
-  });
-
-  it('decode logits one token at a time, and last-row prefill with the shared-layer skip', async () => {
-    const model = await GemmaModel.load(ctx, ref.source, ref.header, { contextLength: 256, chunkSizes: [16, 4] });
-    const ratios: number[] = [];
-    for (let i = 0; i < TOKENS.length; i++) {
-      const { logits } = await model.run([TOKENS[i]], 'last', { readLogits: true });
-      ratios.push(worst(logits[0], expected[i]));
-    }
-    expect(Math.max(...ratios)).toBeLessThan(1);
+    const prefill = Math.max(...logits.map((row, i) => ratio(row, expected[i])));
     model.reset();
-    const { logits } = await model.run(TOKENS.slice(0, 20), 'last', { readLogits: true });
-    expect(worst(logits[0], expected[19])).toBeLessThan(1);
+    const decode: number[] = [];
+    for (let i = 0; i < TOKENS.length; i++) {
+      const r = await model.run([TOKENS[i]], 'last', { readLogits: true });
+      decode.push(ratio(r.logits[0], expected[i]));
+    }
+    model.reset();
+    const tail = await model.run(TOKENS, 'last', { readLogits: true }); // shared layers on the last row only
+    console.log(`${name}: worst/tolerance prefill ${prefill.toFixed(3)} decode ${Math.max(...decode).toFixed(3)} types ${JSON.stringify(ref.typeCounts)}`);
+    expect(prefill).toBeLessThan(1);
+    expect(Math.max(...decode)).toBeLessThan(1);
+    expect(ratio(tail.logits[0], expected[TOKENS.length - 1])).toBeLessThan(1);
+    expect(ctx.errors).toEqual([]);
+  });
+});
+
+describe('tensors split below the binding limit', () => {
+  it('gives the same logits with a 64 KiB binding cap (every matrix in several parts)', async () => {
+    const small = await createGpuContext({ maxStorageBindingSize: 64 * 1024 });
+    try {
+      const ref = await buildReferenceModel(tiny(GgmlType.F32, 40));
+      const expected = forwardReference(ref.config, ref.weights, createReferenceState(ref.config), TOKENS.slice(0, 9), { logits: 'all' });
+      const model = await GemmaModel.load(small, ref.source, ref.header, { contextLength: 64, chunkSizes: [4], allRowLogits: true });
+      const w = model.forward.weights;
+      expect(w.tokenEmbd.parts.length).toBeGreaterThanOrEqual(5); // 640 x 128 f32 = 320 KiB
+      expect(w.layers[5].gate.parts.length).toBeGreaterThanOrEqual(4);
+      const { logits } = await model.run(TOKENS.slice(0, 9), 'all', { readLogits: true });
+      expect(Math.max(...logits.map((row, i) => ratio(row, expected[i])))).toBeLessThan(1);
+      expect(small.errors).toEqual([]);
+    } finally {
+      small.destroy();
+    }
+  });
+});
+
+/** Greedy continuation on the GPU (sampler with temperature 0, one id read back per token). */
+async function gpuGreedy(model: GemmaModel, prompt: number[], n: number): Promise<number[]> {
+  const f = model.forward;
+  const sampler = createGpuSampler(ctx, { logits: f.logits, vocabSize: model.config.vocabSize, step: f.decode.step, softcap: model.config.finalLogitSoftcap });
+  sampler.setParams({ temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1, presencePenalty: 0, frequencyPenalty: 0, logitBias: {} });
+  const reader = new StagingReader(ctx, 4);
+  const after = sampler.ops();
+  const copyAfter = (e: GPUCommandEncoder) => reader.copyFrom(e, sampler.outputToken);
+  const out: number[] = [];
+  await model.run(prompt, 'last', { after, copyAfter });
+  for (let i = 0; i < n; i++) {
+    const t = new Uint32Array(await reader.read())[0];
+    out.push(t);
+    if (i < n - 1) await model.run([t], 'last', { after, copyAfter });
+  }
+  return out;
+}
+
+function referenceGreedy(ref: Ref, prompt: number[], n: number): { tokens: number[]; margins: number[] } {
+  const state = createReferenceState(ref.config);
+  let logits = forwardReference(ref.config, ref.weights, state, prompt, { logits: 'last' })[0];
+  const tokens: number[] = [];
+  const margins: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let v = 1; v < logits.length; v++) if (logits[v] > logits[best]) best = v;
+    let second = -Infinity;
+    for (let v = 0; v < logits.length; v++) if (v !== best && logits[v] > second) second = logits[v];
+    tokens.push(best);
+    margins.push(logits[best] - second);
+    if (i < n - 1) logits = forwardReference(ref.config, ref.weights, state, [best], { logits: 'last' })[0];
+  }
+  return { tokens, margins };
+}
+
+describe.each([
+  ['F32', tiny(GgmlType.F32, 60)],
+  ['Q4_K_M mix', { shape: SHAPES.kquant, mix: REAL_MIXES.q4_k_m, seed: 61 }],
+] as Array<[string, FixtureOptions]>)('greedy generation: %s', (name, options) => {
+  it('64 tokens identical to the reference', async () => {
+    const ref = await buildReferenceModel(options);
+    const prompt = [2, 105, 500, 501, 17, 494, 510];
+    const expected = referenceGreedy(ref, prompt, 64);
+    const model = await GemmaModel.load(ctx, ref.source, ref.header, { contextLength: 128, chunkSizes: [16, 4] });
+    const got = await gpuGreedy(model, prompt, 64);
+    console.log(`${name}: smallest reference top-1 margin ${Math.min(...expected.margins).toExponential(2)}`);
+    expect(got).toEqual(expected.tokens);
   });
 });

@@ -55,13 +55,16 @@ export interface Lane {
 export interface GpuForwardOptions {
   /** Chunk sizes of prefill lanes (largest first); decode is always a 1-row lane. */
   readonly chunkSizes: readonly number[];
+  /** Allocate logits for every row of a chunk (the logits command); otherwise one row (generation). */
+  readonly allRowLogits?: boolean;
 }
 
 export class GpuForward {
   readonly decode: Lane;
   readonly prefill: ReadonlyMap<number, Lane>;
-  /** Logits of the last computed head rows: [maxHeadRows, V] f32. */
+  /** Logits of the last computed head rows: [logitRows, V] f32. */
   readonly logits: GPUBuffer;
+  readonly logitRows: number;
   /** Copies the last prompt row from a prefill lane into the decode lane, per chunk size. */
   private readonly tailCopies = new Map<number, BoundOp[]>();
   private readonly pleScratch: Float32Array;
@@ -74,7 +77,8 @@ export class GpuForward {
     readonly options: GpuForwardOptions,
   ) {
     const maxChunk = Math.max(1, ...options.chunkSizes);
-    this.logits = createStorageBuffer(ctx, maxChunk * config.vocabSize * 4, 'logits');
+    this.logitRows = options.allRowLogits ? maxChunk : 1;
+    this.logits = createStorageBuffer(ctx, this.logitRows * config.vocabSize * 4, 'logits');
     this.decode = this.buildLane(this.createActivations(1), 1);
     const prefillAct = this.createActivations(maxChunk);
     this.prefill = new Map(options.chunkSizes.map((m) => [m, this.buildLane(prefillAct, m)]));
@@ -259,7 +263,8 @@ export class GpuForward {
       }
       layers.push(ops);
     }
-    const head = bindLinear(ctx, { weight: w.output, x: act.y, y: this.logits, m: rows });
+    // The head of a multi-row lane exists only when every row's logits fit (the logits command).
+    const head = rows <= this.logitRows ? bindLinear(ctx, { weight: w.output, x: act.y, y: this.logits, m: rows }) : [];
     return { rows, step, act, input, layers, head };
   }
 
