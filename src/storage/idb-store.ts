@@ -1,0 +1,164 @@
+// The IndexedDB model cache, through idb-keyval over one versioned database with two object stores:
+//   models: id -> ModelRecord            chunks: [id, index] -> Blob (one chunk of the file)
+// The database version is SCHEMA_VERSION; MIGRATIONS[v] upgrades a database from version v to v + 1, so a
+// browser holding an older cache is upgraded in place (no re-download) the first time a newer app opens it.
+import { del, delMany, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
+import { StorageError } from './errors.js';
+import { SCHEMA_VERSION, type ModelRecord, type ModelStore } from './model-store.js';
+
+export const DB_NAME = 'gemma4-webgpu-models';
+const MODELS = 'models';
+const CHUNKS = 'chunks';
+
+/**
+ * Upgrade steps, index = the version being upgraded from. They run inside the versionchange transaction.
+ * Add a step (and bump SCHEMA_VERSION) for every change of store layout or record shape; never edit old steps.
+ */
+export const MIGRATIONS: ReadonlyArray<(db: IDBDatabase, tx: IDBTransaction) => void> = [
+  // 0 -> 1: the first layout.
+  (db) => {
+    db.createObjectStore(MODELS);
+    db.createObjectStore(CHUNKS);
+  },
+];
+
+/** Brings a record read from any older schema up to the current shape (v1: nothing to change). */
+export function upgradeRecord(r: ModelRecord): ModelRecord {
+  return r.schema === SCHEMA_VERSION ? r : { ...r, schema: SCHEMA_VERSION };
+}
+
+let dbPromise: Promise<IDBDatabase> | undefined;
+
+function openDatabase(): Promise<IDBDatabase> {
+  if (typeof indexedDB === 'undefined') {
+    return Promise.reject(
+      new StorageError('UNAVAILABLE', 'IndexedDB is not available here (private browsing or an old browser?), so models cannot be cached.'),
+    );
+  }
+  return new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open(DB_NAME, SCHEMA_VERSION);
+    request.onupgradeneeded = (event) => {
+      const db = request.result;
+      const tx = request.transaction!;
+      for (let v = event.oldVersion; v < SCHEMA_VERSION; v++) MIGRATIONS[v](db, tx);
+    };
+    request.onblocked = () => {
+      // Another tab keeps an older version open and did not close it; our own tabs close on versionchange.
+      reject(
+        new StorageError('UNAVAILABLE', 'The model cache is being upgraded but another tab of this app keeps the old version open. Close or reload the other tabs.'),
+      );
+    };
+    request.onerror = () => {
+      const e = request.error;
+      reject(
+        e?.name === 'VersionError'
+          ? new StorageError(
+              'UNAVAILABLE',
+              `The model cache was written by a newer version of this app (schema newer than ${SCHEMA_VERSION}). Reload the page to get the new version.`,
+              { schema: SCHEMA_VERSION },
+            )
+          : new StorageError('UNAVAILABLE', `Could not open the model cache (IndexedDB): ${e?.name ?? 'error'} ${e?.message ?? ''}`.trim()),
+      );
+    };
+    request.onsuccess = () => {
+      const db = request.result;
+      // Let a newer tab upgrade the schema: close, and reopen (at our version) on next use.
+      db.onversionchange = () => {
+        db.close();
+        dbPromise = undefined;
+      };
+      db.onclose = () => {
+        dbPromise = undefined;
+      };
+      resolve(db);
+    };
+  });
+}
+
+function database(): Promise<IDBDatabase> {
+  dbPromise ??= openDatabase().catch((e) => {
+    dbPromise = undefined;
+    throw e;
+  });
+  return dbPromise;
+}
+
+/** Closes this realm's connection (tests, and before deleting the database). */
+export async function closeDatabase(): Promise<void> {
+  const p = dbPromise;
+  dbPromise = undefined;
+  if (p) (await p.catch(() => undefined))?.close();
+}
+
+/** An idb-keyval store on one object store of our versioned database; reopens once if the connection closed. */
+function objectStore(name: string): UseStore {
+  return async (mode, callback) => {
+    let db = await database();
+    let tx: IDBTransaction;
+    try {
+      tx = db.transaction(name, mode);
+    } catch (e) {
+      if ((e as DOMException).name !== 'InvalidStateError') throw e;
+      dbPromise = undefined;
+      db = await database();
+      tx = db.transaction(name, mode);
+    }
+    return callback(tx.objectStore(name));
+  };
+}
+
+const models = objectStore(MODELS);
+const chunks = objectStore(CHUNKS);
+const chunkRange = (id: string) => IDBKeyRange.bound([id, 0], [id, Infinity]);
+
+export class IdbModelStore implements ModelStore {
+  async getRecord(id: string) {
+    const r = await get<ModelRecord>(id, models);
+    return r && upgradeRecord(r);
+  }
+  putRecord(record: ModelRecord) {
+    return set(record.id, record, models);
+  }
+  deleteRecord(id: string) {
+    return del(id, models);
+  }
+  listRecords() {
+    return models('readonly', (s) => promisifyRequest(s.getAll() as IDBRequest<ModelRecord[]>)).then((rs) => rs.map(upgradeRecord));
+  }
+  putChunk(id: string, index: number, bytes: Uint8Array) {
+    return set([id, index], new Blob([bytes as Uint8Array<ArrayBuffer>]), chunks);
+  }
+  async chunkIndices(id: string) {
+    const keys = await chunks('readonly', (s) => promisifyRequest(s.getAllKeys(chunkRange(id))));
+    return keys.map((k) => (k as [string, number])[1]);
+  }
+  chunkBlobs(id: string) {
+    return chunks('readonly', async (s) => {
+      const [keys, values] = await Promise.all([
+        promisifyRequest(s.getAllKeys(chunkRange(id))),
+        promisifyRequest(s.getAll(chunkRange(id)) as IDBRequest<Blob[]>),
+      ]);
+      return new Map(keys.map((k, i) => [(k as [string, number])[1], values[i]] as const));
+    });
+  }
+  getChunk(id: string, index: number) {
+    return get<Blob>([id, index], chunks);
+  }
+  deleteChunks(id: string, indices?: readonly number[]) {
+    if (indices) return delMany(indices.map((i) => [id, i]), chunks);
+    return chunks('readwrite', (s) => {
+      s.delete(chunkRange(id));
+      return promisifyRequest(s.transaction);
+    });
+  }
+  async chunkOwners() {
+    const keys = await chunks('readonly', (s) => promisifyRequest(s.getAllKeys()));
+    return [...new Set(keys.map((k) => (k as [string, number])[0]))];
+  }
+}
+
+let defaultStore: IdbModelStore | undefined;
+/** The browser's model cache. */
+export function idbModelStore(): IdbModelStore {
+  return (defaultStore ??= new IdbModelStore());
+}

@@ -1,0 +1,103 @@
+// Where cached models live: one record per model (what it is, how far it got, its hash state) and one Blob per
+// chunk. ModelStore is the interface; idb-store.ts implements it on IndexedDB, MemoryModelStore in memory (tests).
+import type { Sha256Checkpoint } from './sha256-state.js';
+
+/** Version of the record shapes below; the IndexedDB database version follows it (see idb-store.ts). */
+export const SCHEMA_VERSION = 1;
+
+export type ModelOrigin = 'registry' | 'url' | 'file';
+
+export interface ModelRecord {
+  readonly schema: number;
+  readonly id: string;
+  readonly name: string;
+  readonly origin: ModelOrigin;
+  /** Download URL (registry and url models). */
+  readonly url?: string;
+  /** Registry id, when the model came from the registry. */
+  readonly registryId?: string;
+  /** File name for people (last URL segment or the picked file's name). */
+  readonly fileName: string;
+  readonly size: number;
+  /** Chunk size this model was stored with; fixed for its lifetime. */
+  readonly chunkBytes: number;
+  /** SHA-256 the bytes must have (registry, Hub, or caller); absent when nobody said. */
+  readonly expectedSha256?: string;
+  /** SHA-256 of the stored bytes, set when the model is complete. */
+  readonly sha256?: string;
+  /** complete: every chunk stored and hashed; partial: a download or import in progress or paused. */
+  readonly status: 'partial' | 'complete';
+  /** The stored bytes hash to expectedSha256 (false when there was nothing to compare with). */
+  readonly verified: boolean;
+  /** Hash state over the first `hash.bytes` bytes (a stored chunk boundary), so a resume need not re-read them. */
+  readonly hash?: Sha256Checkpoint;
+  /** ETag of the server's file when it was exposed, to notice a file that changed between sessions. */
+  readonly etag?: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly lastUsed: number;
+}
+
+export interface ModelStore {
+  getRecord(id: string): Promise<ModelRecord | undefined>;
+  putRecord(record: ModelRecord): Promise<void>;
+  deleteRecord(id: string): Promise<void>;
+  listRecords(): Promise<ModelRecord[]>;
+  /** Stores one chunk atomically; rejects with the browser's QuotaExceededError when it does not fit. */
+  putChunk(id: string, index: number, bytes: Uint8Array): Promise<void>;
+  /** Indices of the stored chunks of `id` (ascending). Cheap: reads keys only. */
+  chunkIndices(id: string): Promise<number[]>;
+  /** Handles to the stored chunks (reading a handle's bytes is a separate, lazy step). */
+  chunkBlobs(id: string): Promise<Map<number, Blob>>;
+  /** Handle to one stored chunk, or undefined. */
+  getChunk(id: string, index: number): Promise<Blob | undefined>;
+  deleteChunks(id: string, indices?: readonly number[]): Promise<void>;
+  /** Model ids that have chunks (to find chunks whose record is gone). */
+  chunkOwners(): Promise<string[]>;
+}
+
+/** A ModelStore in memory: unit tests, and pages that must not persist anything. */
+export class MemoryModelStore implements ModelStore {
+  readonly records = new Map<string, ModelRecord>();
+  readonly chunks = new Map<string, Map<number, Blob>>();
+  /** Test hook: called before each chunk write; throw to simulate a quota error. */
+  beforePut?: (id: string, index: number, bytes: Uint8Array) => void;
+
+  async getRecord(id: string) {
+    const r = this.records.get(id);
+    return r && structuredClone(r);
+  }
+  async putRecord(record: ModelRecord) {
+    this.records.set(record.id, structuredClone(record));
+  }
+  async deleteRecord(id: string) {
+    this.records.delete(id);
+  }
+  async listRecords() {
+    return [...this.records.values()].map((r) => structuredClone(r));
+  }
+  async putChunk(id: string, index: number, bytes: Uint8Array) {
+    this.beforePut?.(id, index, bytes);
+    let m = this.chunks.get(id);
+    if (!m) this.chunks.set(id, (m = new Map()));
+    m.set(index, new Blob([bytes.slice()]));
+  }
+  async chunkIndices(id: string) {
+    return [...(this.chunks.get(id)?.keys() ?? [])].sort((a, b) => a - b);
+  }
+  async chunkBlobs(id: string) {
+    return new Map(this.chunks.get(id) ?? []);
+  }
+  async getChunk(id: string, index: number) {
+    return this.chunks.get(id)?.get(index);
+  }
+  async deleteChunks(id: string, indices?: readonly number[]) {
+    const m = this.chunks.get(id);
+    if (!m) return;
+    if (!indices) this.chunks.delete(id);
+    else for (const i of indices) m.delete(i);
+  }
+  async chunkOwners() {
+    return [...this.chunks.entries()].filter(([, m]) => m.size > 0).map(([id]) => id);
+  }
+}
