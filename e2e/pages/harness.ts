@@ -31,7 +31,7 @@ const harness = {
     try {
       const source = await openHttpSource(url);
       const header = await readGgufHeader(source);
-      const model = await GemmaModel.load(ctx, source, header, { contextLength: Math.max(16, tokens.length) });
+      const model = await GemmaModel.load(ctx, source, header, { contextLength: Math.max(16, tokens.length), allRowLogits: true });
       const { logits } = await model.run(tokens, 'all', { readLogits: true });
       const all = new Float32Array(logits.length * model.config.vocabSize);
       logits.forEach((row, i) => all.set(row, i * model.config.vocabSize));
