@@ -11,7 +11,9 @@ export type Fault =
   | { kind: 'wrong-content-range' } // 206 with a Content-Range that does not match the request
   | { kind: 'corrupt'; at: number } // flip the byte at this absolute file offset when it is sent
   | { kind: 'missing' } // 404
-  | { kind: 'status'; code: number };
+  | { kind: 'status'; code: number }
+  | { kind: 'pass' } // answer normally (to let some requests through before the next fault)
+  | { kind: 'delay'; ms: number }; // wait before answering normally
 
 export interface RangeServer {
   readonly url: string;
@@ -20,6 +22,8 @@ export interface RangeServer {
   /** Faults applied to the next matching requests (each used once, in order), optionally only for `path`. */
   injectFault(fault: Fault, path?: string): void;
   clearFaults(): void;
+  /** Waits this long before answering every request (optionally only for `path`); 0 turns it off. */
+  setLatency(ms: number, path?: string): void;
   /** Every request seen: path, Range header, status. */
   readonly log: Array<{ path: string; range: string | undefined; status: number }>;
   close(): Promise<void>;
@@ -29,6 +33,7 @@ export async function startRangeServer(port = 0): Promise<RangeServer> {
   const files = new Map<string, string>();
   const faults: Array<{ fault: Fault; path?: string }> = [];
   const log: RangeServer['log'] = [];
+  const latency = new Map<string | undefined, number>();
 
   const takeFault = (path: string): Fault | undefined => {
     const i = faults.findIndex((f) => !f.path || f.path === path);
@@ -46,6 +51,8 @@ export async function startRangeServer(port = 0): Promise<RangeServer> {
     }
     const file = files.get(path);
     const fault = takeFault(path);
+    const wait = (fault?.kind === 'delay' ? fault.ms : 0) + (latency.get(path) ?? latency.get(undefined) ?? 0);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const finish = (status: number) => log.push({ path, range: req.headers.range, status });
     if (!file || fault?.kind === 'missing') {
       finish(404);
@@ -105,13 +112,16 @@ export async function startRangeServer(port = 0): Promise<RangeServer> {
         const { bytesRead } = await handle.read(chunk, 0, n, pos);
         const out = Buffer.from(chunk.subarray(0, bytesRead));
         if (fault?.kind === 'corrupt' && fault.at >= pos && fault.at < pos + bytesRead) out[fault.at - pos] ^= 0xff;
-        if (!res.write(out)) await new Promise((r) => res.once('drain', r));
         pos += bytesRead;
         sent += bytesRead;
         if (fault?.kind === 'cut' && sent >= fault.afterBytes) {
+          // Let the bytes reach the client before the connection drops, as a real cut mid-body would.
+          await new Promise<void>((r) => res.write(out, () => r()));
+          await new Promise((r) => setTimeout(r, 50));
           res.destroy();
           return;
         }
+        if (!res.write(out)) await new Promise((r) => (res.once('drain', r), res.once('close', r)));
         if (fault?.kind === 'stall' && sent === fault.afterBytes) await new Promise((r) => setTimeout(r, fault.ms));
         if (res.destroyed) return;
       }
@@ -134,6 +144,7 @@ export async function startRangeServer(port = 0): Promise<RangeServer> {
     serve: (path, file) => void files.set(path, file),
     injectFault: (fault, path) => void faults.push({ fault, path }),
     clearFaults: () => void faults.splice(0),
+    setLatency: (ms, path) => void (ms > 0 ? latency.set(path, ms) : latency.delete(path)),
     log,
     close: () =>
       new Promise<void>((resolve) => {

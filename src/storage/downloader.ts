@@ -113,13 +113,14 @@ class ChunkDownloader {
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16) {
       throw new StorageError('BAD_INPUT', `concurrency must be an integer from 1 to 16, got ${concurrency}.`);
     }
+    // Explicit `undefined` in options means "default" (callers pass their own optional options through).
     this.o = {
-      concurrency,
-      stallTimeoutMs: 30_000,
-      maxRetries: 6,
-      retryDelayMs: 1000,
-      hashBufferBytes: 4 * concurrency * options.chunkBytes,
       ...options,
+      concurrency,
+      stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
+      maxRetries: options.maxRetries ?? 6,
+      retryDelayMs: options.retryDelayMs ?? 1000,
+      hashBufferBytes: options.hashBufferBytes ?? 4 * concurrency * options.chunkBytes,
     };
     this.fetchFn = options.fetchFn ?? ((input, init) => fetch(input, init));
     this.count = chunkCount(options.size, options.chunkBytes);

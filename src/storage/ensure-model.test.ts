@@ -15,7 +15,7 @@ const CHUNK = 16 * 1024;
 const SIZE = 13 * CHUNK + 777; // 14 chunks, short last one
 const URL_ = 'https://models.example/m.gguf';
 
-function makeFile(size = SIZE, seed = 7): Uint8Array {
+function makeFile(size = SIZE, seed = 7): Uint8Array<ArrayBuffer> {
   const b = new Uint8Array(size);
   let x = seed;
   for (let i = 0; i < size; i++) {
@@ -82,6 +82,16 @@ describe('ensureModel (fake server, memory store)', () => {
     expect(again.fromCache).toBe(true);
     expect(server.log.length).toBe(before);
     expect(sha(await readAll(again.source))).toBe(SHA);
+  });
+
+  it('works with every option left to its default (undefined options mean defaults)', async () => {
+    const { server, store } = setup();
+    const m = await ensureModel(
+      { url: URL_, sha256: SHA, size: SIZE },
+      { store, fetch: server.fetch, chunkBytes: CHUNK, stallTimeoutMs: undefined, concurrency: undefined, maxRetries: undefined, retryDelayMs: undefined },
+    );
+    expect(m.verified).toBe(true);
+    expect(server.log.length).toBe(14);
   });
 
   it('continues a cut connection from the byte where it stopped', async () => {
@@ -286,9 +296,8 @@ describe('ensureModel (fake server, memory store)', () => {
 
   it('pause / resume / cancel with a download controller', async () => {
     const { store, opts } = setup();
-    let d: ReturnType<typeof createModelDownload> | undefined;
     let paused = false;
-    d = createModelDownload(
+    const d: ReturnType<typeof createModelDownload> = createModelDownload(
       { url: URL_, sha256: SHA, size: SIZE },
       {
         ...opts,
@@ -296,7 +305,7 @@ describe('ensureModel (fake server, memory store)', () => {
         onProgress: (p) => {
           if (!paused && p.bytesDone > 3 * CHUNK) {
             paused = true;
-            void d!.pause();
+            void d.pause();
           }
         },
       },
