@@ -1,0 +1,31 @@
+// Q5_K weights (256-element super-blocks = 8 granules; g = granule index in the row, j = g % 8):
+//   binding 3 = low 4 bits [granule][row] vec4<u32>, binding 4 = 5th bits [granule][row] u32,
+//   binding 5 = (d, dmin) [g / 8][row] u32, binding 6 = scales/mins [g / 8][3][row] u32 (as Q4_K).
+//   w = (d * sc_j) * q - dmin * mn_j
+@group(0) @binding(3) var<storage, read> w_q: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read> w_h: array<u32>;
+@group(0) @binding(5) var<storage, read> w_dm: array<u32>;
+@group(0) @binding(6) var<storage, read> w_sc: array<u32>;
+const W_HAS_OFFSET: bool = true;
+fn kscale(g: u32, row: u32, R: u32) -> vec2<f32> {
+  let sb = g >> 3u;
+  let j = g & 7u;
+  let dm = unpack2x16float(w_dm[sb * R + row]);
+  let s = sb * 3u * R + row;
+  let lo = (w_sc[s + (j >> 2u) * R] >> (8u * (j & 3u))) & 0xffu;
+  let hi = (w_sc[s + 2u * R] >> (4u * j)) & 15u;
+  let sc = (lo & 15u) | ((hi & 3u) << 4u);
+  let mn = (lo >> 4u) | ((hi >> 2u) << 4u);
+  return vec2<f32>(dm.x * f32(i32(sc)), -(dm.y * f32(i32(mn))));
+}
+fn fifth(qh: u32, c: u32) -> vec4<u32> { return ((vec4<u32>(qh) >> (SH_LO + vec4<u32>(c))) & vec4<u32>(1u)) << vec4<u32>(4u); }
+fn w_gran(g: u32, row: u32, R: u32) -> Gran {
+  let i = g * R + row;
+  let q = w_q[i];
+  let qh = w_h[i];
+  let ab = kscale(g, row, R);
+  return Gran(u2f(nib_lo(q.x) | fifth(qh, 0u)), u2f(nib_hi(q.x) | fifth(qh, 1u)),
+              u2f(nib_lo(q.y) | fifth(qh, 2u)), u2f(nib_hi(q.y) | fifth(qh, 3u)),
+              u2f(nib_lo(q.z) | fifth(qh, 4u)), u2f(nib_hi(q.z) | fifth(qh, 5u)),
+              u2f(nib_lo(q.w) | fifth(qh, 6u)), u2f(nib_hi(q.w) | fifth(qh, 7u)), ab.x, ab.x, ab.y, ab.y);
+}

@@ -1,0 +1,147 @@
+// matvec: y[m, first_row + n] (+)= sum_k W[n, k] * x[m, k], m < p.m (1..8 activation rows), for one part
+// (R rows) of a packed weight (src/kernels/weight-layout.ts). f32 activations, f32 accumulation.
+// Concatenated after: lib/weight-common.wgsl, lib/weight-TYPE.wgsl (bindings 3..6, w_gran),
+// lib/load-x-vec4.wgsl or lib/load-x-f32.wgsl (binding 1, load_x4/load_x1).
+// bindings (group 0):
+//   0 uniform  p     { K, R, ng (32-element granules per row), x_off, x_stride, y_off, y_stride, first_row,
+//                      m (activation rows), accumulate (0: y = W x, 1: y += W x) }
+//   1 storage  x     f32 [m, x_stride] from element x_off         (read)
+//   2 storage  y     f32 [m, y_stride] from element y_off         (read_write; columns first_row .. + R)
+//   3.. storage      the part's packed weight arrays, R rows x K   (read)
+// grid: ceil(R / (WG_ROWS * RPT)) workgroups (x, y split) of WG_ROWS * LANES threads, row fastest, so the
+// threads of a lane read the same plane of adjacent rows (coalesced). A thread owns RPT rows (base + q * WG_ROWS)
+// and the granules g = lane + i * LANES: each activation granule it loads serves RPT rows, and an offset weight
+// (w = a * q + b) costs b * sum(x) once per granule. LANES > 1 sums lanes in workgroup memory at the end.
+// The loop body has no inner loops or branches: SwiftShader pays for every block boundary in the hot loop.
+override WG_ROWS: u32 = 64u;
+override LANES: u32 = 1u;              // power of two
+override RPT: u32 = 1u;                // rows per thread: 1, 2 or 4
+override MULTI: bool = false;          // m > 1 (m is then read from p; m == 1 has no activation-row loop)
+override TAIL: bool = false;           // K % 32 != 0 (float types): activations past K read as 0
+
+struct Params { K: u32, R: u32, ng: u32, x_off: u32, x_stride: u32, y_off: u32, y_stride: u32, first_row: u32,
+                m: u32, accumulate: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+
+var<workgroup> red: array<vec4<f32>, WG_ROWS * LANES>;
+const ONE = vec4<f32>(1.0);
+
+// 4 activations at element e (row-relative column kk), zeros past K when TAIL.
+fn xq(e: u32, kk: u32) -> vec4<f32> {
+  if (TAIL && kk + 4u > p.K) {
+    var v = vec4<f32>(0.0);
+    for (var c = 0u; c < 4u; c++) {
+      if (kk + c < p.K) { v[c] = load_x1(e + c); }
+    }
+    return v;
+  }
+  return load_x4(e);
+}
+
+// 32 activations and their half sums (for offsets).
+struct Xg { x0: vec4<f32>, x1: vec4<f32>, x2: vec4<f32>, x3: vec4<f32>,
+            x4: vec4<f32>, x5: vec4<f32>, x6: vec4<f32>, x7: vec4<f32>, s0: f32, s1: f32 }
+
+fn xload(e: u32, kk: u32) -> Xg {
+  let x0 = xq(e, kk);
+  let x1 = xq(e + 4u, kk + 4u);
+  let x2 = xq(e + 8u, kk + 8u);
+  let x3 = xq(e + 12u, kk + 12u);
+  let x4 = xq(e + 16u, kk + 16u);
+  let x5 = xq(e + 20u, kk + 20u);
+  let x6 = xq(e + 24u, kk + 24u);
+  let x7 = xq(e + 28u, kk + 28u);
+  var s0 = 0.0;
+  var s1 = 0.0;
+  if (W_HAS_OFFSET) {
+    s0 = dot((x0 + x1) + (x2 + x3), ONE);
+    s1 = dot((x4 + x5) + (x6 + x7), ONE);
+  }
+  return Xg(x0, x1, x2, x3, x4, x5, x6, x7, s0, s1);
+}
+
+fn gdot(g: Gran, x: Xg) -> f32 {
+  let v0 = g.c0 * x.x0 + g.c1 * x.x1 + g.c2 * x.x2 + g.c3 * x.x3;
+  let v1 = g.c4 * x.x4 + g.c5 * x.x5 + g.c6 * x.x6 + g.c7 * x.x7;
+  var t = g.a0 * dot(v0, ONE) + g.a1 * dot(v1, ONE);
+  if (W_HAS_OFFSET) { t += g.b0 * x.s0 + g.b1 * x.s1; }
+  return t;
+}
+
+// The thread's rows (component q = row q) decoded at one granule.
+struct Rows { g0: Gran, g1: Gran, g2: Gran, g3: Gran }
+
+fn rows_gran(g: u32, r: vec4<u32>) -> Rows {
+  let g0 = w_gran(g, r.x, p.R);
+  var g1 = g0;
+  var g2 = g0;
+  var g3 = g0;
+  if (RPT > 1u) { g1 = w_gran(g, r.y, p.R); }
+  if (RPT > 2u) {
+    g2 = w_gran(g, r.z, p.R);
+    g3 = w_gran(g, r.w, p.R);
+  }
+  return Rows(g0, g1, g2, g3);
+}
+
+fn rows_dot(w: Rows, x: Xg) -> vec4<f32> {
+  let d0 = gdot(w.g0, x);
+  var d1 = 0.0;
+  var d2 = 0.0;
+  var d3 = 0.0;
+  if (RPT > 1u) { d1 = gdot(w.g1, x); }
+  if (RPT > 2u) {
+    d2 = gdot(w.g2, x);
+    d3 = gdot(w.g3, x);
+  }
+  return vec4<f32>(d0, d1, d2, d3);
+}
+
+fn store(m: u32, row: u32, v: f32) {
+  let o = p.y_off + m * p.y_stride + p.first_row + row;
+  if (p.accumulate != 0u) { y[o] = y[o] + v; } else { y[o] = v; }
+}
+
+@compute @workgroup_size(WG_ROWS * LANES)
+fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>) {
+  let rr = lid % WG_ROWS;
+  let lane = lid / WG_ROWS;
+  let base = (wid.y * nwg.x + wid.x) * WG_ROWS * RPT + rr;
+  let last = p.R - 1u;  // rows past R compute a duplicate and do not store
+  let r = min(vec4<u32>(base) + vec4<u32>(0u, 1u, 2u, 3u) * WG_ROWS, vec4<u32>(last));
+  var acc: array<vec4<f32>, 8>;  // [activation row] (row q of the thread in component q)
+  var acc0 = vec4<f32>(0.0);     // m == 1: a plain register, no array traffic
+  for (var g = lane; g < p.ng; g += LANES) {
+    let kk = g * 32u;
+    let e = p.x_off + kk;
+    let w = rows_gran(g, r);
+    if (MULTI) {
+      for (var m = 0u; m < p.m; m++) { acc[m] += rows_dot(w, xload(e + m * p.x_stride, kk)); }
+    } else {
+      acc0 += rows_dot(w, xload(e, kk));
+    }
+  }
+  if (!MULTI) { acc[0] = acc0; }
+  let mcount = select(1u, p.m, MULTI);
+  for (var m = 0u; m < mcount; m++) {
+    var a = acc[m];
+    if (LANES > 1u) {
+      red[lid] = a;
+      workgroupBarrier();
+      for (var s = LANES / 2u; s > 0u; s >>= 1u) {
+        if (lane < s) { red[lid] += red[lid + s * WG_ROWS]; }
+        workgroupBarrier();
+      }
+      a = red[rr];
+      workgroupBarrier();
+    }
+    if (lane == 0u) {
+      if (base < p.R) { store(m, base, a.x); }
+      if (RPT > 1u && base + WG_ROWS < p.R) { store(m, base + WG_ROWS, a.y); }
+      if (RPT > 2u && base + 2u * WG_ROWS < p.R) { store(m, base + 2u * WG_ROWS, a.z); }
+      if (RPT > 2u && base + 3u * WG_ROWS < p.R) { store(m, base + 3u * WG_ROWS, a.w); }
+    }
+  }
+}
