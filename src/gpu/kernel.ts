@@ -34,10 +34,11 @@ export function getPipeline(
   const key = source.name + '|' + source.entryPoint + '|' + JSON.stringify(Object.entries(constants).sort());
   const cached = pipes.get(key);
   if (cached) return cached;
-  let module = mods.get(source.name + '|' + source.code.length);
+  // Modules are keyed by their full source, so two kernels can never share a module by accident.
+  let module = mods.get(source.code);
   if (!module) {
     module = device.createShaderModule({ label: source.name, code: source.code });
-    mods.set(source.name + '|' + source.code.length, module);
+    mods.set(source.code, module);
   }
   const pipeline = device.createComputePipeline({
     label: source.name,
