@@ -80,6 +80,7 @@ export async function runBench(url: string, o: BenchOptions) {
       model: { layers: model.config.numLayers, hidden: model.config.hiddenSize, vocab: model.config.vocabSize, fileBytes: source.size },
       contextLength: model.contextLength,
       loadMs,
+      loadTimings: model.loadTimings,
       gpuBytes,
       kvBytes: f.kv.byteSize,
       promptTokens: o.promptTokens,

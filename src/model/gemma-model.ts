@@ -26,6 +26,17 @@ export interface GemmaModelOptions {
 
 export type LogitsMode = 'none' | 'last' | 'all';
 
+/** Milliseconds spent in each part of load(). */
+export interface LoadTimings {
+  readonly configMs: number;
+  /** Reading tensors from the source, repacking and uploading them. */
+  readonly weightsMs: number;
+  /** Building every lane's pipelines and bind groups. */
+  readonly opsMs: number;
+  /** Per-layer-embedding table (read into memory, or opened for on-demand rows). */
+  readonly pleMs: number;
+}
+
 export interface RunResult {
   /** 'all': one row per token; 'last': one row; 'none': empty. Only filled when `readLogits`. */
   readonly logits: Float32Array[];
@@ -42,18 +53,25 @@ export class GemmaModel {
     readonly forward: GpuForward,
     readonly contextLength: number,
     private readonly pleRows: PleRowSource | undefined,
+    readonly loadTimings: LoadTimings,
   ) {}
 
   static async load(ctx: GpuContext, source: ByteSource, header: GgufHeader, options: GemmaModelOptions = {}): Promise<GemmaModel> {
+    const t0 = performance.now();
     const config = await loadGemmaConfig(source, header);
+    const t1 = performance.now();
     const contextLength = Math.min(config.contextLength, options.contextLength ?? 4096);
     const chunkSizes = [...(options.chunkSizes ?? [64, 16, 4])].filter((m) => m > 1 && m <= contextLength).sort((a, b) => b - a);
     const weights = await loadGpuWeights(ctx, source, header, config, options.onProgress);
+    const t2 = performance.now();
     const kv = createKvCache(ctx, config, contextLength, Math.max(1, ...chunkSizes));
     const forward = new GpuForward(ctx, config, weights, kv, { chunkSizes, allRowLogits: options.allRowLogits });
+    const t3 = performance.now();
     const pleInfo = header.tensors.find((t) => t.name === 'per_layer_token_embd.weight');
     const pleRows = pleInfo ? await createPleRowSource(source, header, pleInfo, { inMemory: options.pleInMemory ?? true }) : undefined;
-    return new GemmaModel(ctx, config, forward, contextLength, pleRows);
+    const t4 = performance.now();
+    const timings = { configMs: t1 - t0, weightsMs: t2 - t1, opsMs: t3 - t2, pleMs: t4 - t3 };
+    return new GemmaModel(ctx, config, forward, contextLength, pleRows, timings);
   }
 
   /** Forgets the conversation (the KV cache is simply overwritten from position 0). */
