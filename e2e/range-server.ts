@@ -29,6 +29,19 @@ export interface RangeServer {
   close(): Promise<void>;
 }
 
+/** Waits for 'drain' or 'close', removing the other listener (no listener pile-up over a multi-GB body). */
+function drainOrClose(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
+}
+
 export async function startRangeServer(port = 0): Promise<RangeServer> {
   const files = new Map<string, string>();
   const faults: Array<{ fault: Fault; path?: string }> = [];
@@ -121,7 +134,7 @@ export async function startRangeServer(port = 0): Promise<RangeServer> {
           res.destroy();
           return;
         }
-        if (!res.write(out)) await new Promise((r) => (res.once('drain', r), res.once('close', r)));
+        if (!res.write(out)) await drainOrClose(res);
         if (fault?.kind === 'stall' && sent === fault.afterBytes) await new Promise((r) => setTimeout(r, fault.ms));
         if (res.destroyed) return;
       }

@@ -77,8 +77,7 @@ export async function openCachedModel(id: string, options: CacheOptions = {}): P
         { id, status: record.status, storedBytes: have, size: record.size },
       );
     }
-    const blobs = await store.chunkBlobs(id);
-    const damaged = damagedChunks(record, blobs);
+    const damaged = damagedChunks(record, await store.chunkIndices(id));
     if (damaged.length > 0) {
       throw new StorageError(
         'EVICTED',
@@ -89,7 +88,7 @@ export async function openCachedModel(id: string, options: CacheOptions = {}): P
     }
     const now = Date.now();
     await store.putRecord({ ...record, lastUsed: now, updatedAt: now });
-    return createCachedSource({ ...record }, blobs);
+    return createCachedSource({ ...record }, store);
   } catch (e) {
     throw asStorageError(e);
   }

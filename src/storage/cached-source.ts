@@ -1,9 +1,11 @@
-// A ByteSource over a cached model's chunk Blobs in IndexedDB: no network. Reads slice the Blobs, so only the
-// bytes asked for are read from disk (a per-layer-embedding row reads ~7 KB, not a 16 MiB chunk).
+// A ByteSource over a cached model's chunks in IndexedDB: no network. Each read fetches the chunks it touches;
+// a few recently used ones stay in memory, and reading in file order prefetches the next chunks, so a loader that
+// reads tensors in order reads every chunk once and never waits on IndexedDB between tensors.
 import { GgufError } from '../gguf/errors.js';
 import type { ByteSource } from '../gguf/types.js';
-import { chunkRange, chunksForRange } from './chunk-plan.js';
+import { chunkCount, chunkRange, chunksForRange } from './chunk-plan.js';
 import { StorageError } from './errors.js';
+import type { ModelStore } from './model-store.js';
 
 export interface CachedModelSource extends ByteSource {
   readonly modelId: string;
@@ -12,36 +14,64 @@ export interface CachedModelSource extends ByteSource {
   readonly sha256: string | undefined;
   /** The bytes matched a known SHA-256 (registry, Hub or caller). */
   readonly verified: boolean;
-  /** The bytes as a Blob made of the stored chunks (nothing is read until the Blob is). */
-  blob(): Blob;
+  /** Drops the chunks kept in memory. */
+  release(): void;
 }
 
-/** Parallel chunk reads in a large read: enough to keep the disk busy without piling up memory. */
+export interface CachedSourceOptions {
+  /** Chunks kept in memory (least recently used goes first); default 6. */
+  readonly cacheChunks?: number;
+  /** Chunks fetched ahead when reads move forward through the file; default 2 (0 turns it off). */
+  readonly readAhead?: number;
+}
+
+/** Parallel chunk reads in a large read: enough to keep IndexedDB busy without piling up memory. */
 const READ_PARALLELISM = 4;
 
 export function createCachedSource(
   info: { id: string; size: number; chunkBytes: number; sha256?: string; verified: boolean },
-  blobs: ReadonlyMap<number, Blob>,
+  store: ModelStore,
+  options: CachedSourceOptions = {},
 ): CachedModelSource {
   const { id, size, chunkBytes } = info;
+  const readAhead = Math.max(0, options.readAhead ?? 2);
+  const maxCached = Math.max(1 + readAhead, options.cacheChunks ?? 6);
+  let lastRead = -1;
+  const cache = new Map<number, Uint8Array>();
+  const loading = new Map<number, Promise<Uint8Array>>();
+  const count = chunkCount(size, chunkBytes);
   const evicted = (index: number, why: string) =>
     new StorageError(
       'EVICTED',
-      `Chunk ${index} of cached model "${id}" cannot be read (${why}); the browser may have evicted it. Call ensureModel again: only the missing chunks are downloaded.`,
+      `Chunk ${index} of ${count} of cached model "${id}" cannot be read (${why}); the browser may have evicted it. Call ensureModel again: only the missing chunks are downloaded.`,
       { id, chunk: index },
     );
 
-  const readPart = async (index: number, from: number, to: number): Promise<Uint8Array> => {
-    const blob = blobs.get(index);
-    if (!blob || blob.size !== chunkRange(size, chunkBytes, index).length) throw evicted(index, blob ? 'wrong size' : 'missing');
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(await blob.slice(from, to).arrayBuffer());
-    } catch (e) {
-      throw evicted(index, (e as Error)?.name ?? 'read error');
+  const load = (index: number): Promise<Uint8Array> => {
+    const hit = cache.get(index);
+    if (hit) {
+      cache.delete(index);
+      cache.set(index, hit);
+      return Promise.resolve(hit);
     }
-    if (bytes.byteLength !== to - from) throw evicted(index, 'short read');
-    return bytes;
+    let p = loading.get(index);
+    if (!p) {
+      p = (async () => {
+        let bytes: Uint8Array | undefined;
+        try {
+          bytes = await store.getChunk(id, index);
+        } catch (e) {
+          throw evicted(index, (e as Error)?.name ?? 'read error');
+        }
+        if (!bytes) throw evicted(index, 'missing');
+        if (bytes.byteLength !== chunkRange(size, chunkBytes, index).length) throw evicted(index, 'wrong size');
+        cache.set(index, bytes);
+        while (cache.size > maxCached) cache.delete(cache.keys().next().value!);
+        return bytes;
+      })().finally(() => loading.delete(index));
+      loading.set(index, p);
+    }
+    return p;
   };
 
   return {
@@ -50,7 +80,7 @@ export function createCachedSource(
     chunkBytes,
     sha256: info.sha256,
     verified: info.verified,
-    blob: () => new Blob([...blobs.entries()].sort((a, b) => a[0] - b[0]).map(([, b]) => b)),
+    release: () => cache.clear(),
     async read(offset: number, length: number): Promise<Uint8Array> {
       if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
         throw new RangeError(`Invalid byte range: offset ${offset}, length ${length}.`);
@@ -62,17 +92,25 @@ export function createCachedSource(
           size,
         });
       }
-      if (length === 0) return new Uint8Array(0);
-      const parts = chunksForRange(chunkBytes, offset, length);
-      if (parts.length === 1) return readPart(parts[0].index, parts[0].from, parts[0].to);
+      // Callers own what they get (they may transfer it), so it is always a fresh copy.
       const out = new Uint8Array(length);
+      if (length === 0) return out;
+      const parts = chunksForRange(chunkBytes, offset, length);
+      // Moving forward through the file: start fetching what comes next while this read is served.
+      const first = parts[0].index;
+      const last = parts[parts.length - 1].index;
+      if (readAhead > 0 && (first === lastRead || first === lastRead + 1)) {
+        for (let i = last + 1; i <= last + readAhead && i < count; i++) {
+          if (!cache.has(i) && !loading.has(i)) load(i).catch(() => undefined);
+        }
+      }
+      lastRead = last;
       let next = 0;
       const worker = async () => {
         while (next < parts.length) {
-          const k = next++;
-          const p = parts[k];
-          const at = p.index * chunkBytes + p.from - offset;
-          out.set(await readPart(p.index, p.from, p.to), at);
+          const p = parts[next++];
+          const bytes = await load(p.index);
+          out.set(bytes.subarray(p.from, p.to), p.index * chunkBytes + p.from - offset);
         }
       };
       await Promise.all(Array.from({ length: Math.min(READ_PARALLELISM, parts.length) }, worker));

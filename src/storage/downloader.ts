@@ -189,7 +189,8 @@ class ChunkDownloader {
   }
 
   private fail(e: unknown): void {
-    if (this.fatal === undefined) this.fatal = e;
+    // A quota error can also come from saving the hash state; report it like a refused chunk write.
+    if (this.fatal === undefined) this.fatal = isQuotaError(e) ? this.quotaError() : e;
     this.abort.abort();
   }
 
@@ -478,14 +479,7 @@ class ChunkDownloader {
     try {
       await this.o.store.putChunk(this.o.id, i, bytes);
     } catch (e) {
-      if (isQuotaError(e)) {
-        throw new StorageError(
-          'QUOTA',
-          `The browser refused to store more of the model (storage quota exceeded) after ${formatBytes(this.storedBytes)} of ${formatBytes(this.o.size)}. ` +
-            `What is stored is kept and valid: free space (delete other models or site data) and start the download again to resume.`,
-          { storedBytes: this.storedBytes, size: this.o.size, neededBytes: this.o.size - this.storedBytes },
-        );
-      }
+      if (isQuotaError(e)) throw this.quotaError();
       throw new StorageError('UNAVAILABLE', `Writing to the model cache failed: ${(e as Error)?.name ?? ''} ${(e as Error)?.message ?? String(e)}`.trim(), {
         storedBytes: this.storedBytes,
       });
@@ -500,6 +494,15 @@ class ChunkDownloader {
     }
     this.report();
     this.pump();
+  }
+
+  private quotaError(): StorageError {
+    return new StorageError(
+      'QUOTA',
+      `The browser refused to store more of the model (storage quota exceeded) after ${formatBytes(this.storedBytes)} of ${formatBytes(this.o.size)}. ` +
+        `What is stored is kept and valid: free space (delete other models or site data) and start the download again to resume.`,
+      { storedBytes: this.storedBytes, size: this.o.size, neededBytes: this.o.size - this.storedBytes },
+    );
   }
 
   /** Feeds stored chunks to the hash in file order, one pump at a time. */
@@ -536,17 +539,11 @@ class ChunkDownloader {
 
   private async readBack(i: number): Promise<Uint8Array> {
     const expected = this.chunk(i).length;
-    let blob: Blob | undefined;
-    try {
-      blob = await this.o.store.getChunk(this.o.id, i);
-    } catch (e) {
-      throw new StorageError('UNAVAILABLE', `Reading chunk ${i} back from the model cache failed: ${(e as Error).message}`);
-    }
     let bytes: Uint8Array | undefined;
     try {
-      bytes = blob && new Uint8Array(await blob.arrayBuffer());
+      bytes = await this.o.store.getChunk(this.o.id, i);
     } catch {
-      bytes = undefined;
+      bytes = undefined; // the browser lost the value's file (eviction, cleared data)
     }
     if (!bytes || bytes.byteLength !== expected) {
       throw new StorageError(

@@ -197,8 +197,7 @@ async function ensureLocked(target: Target, store: ModelStore, progress: Progres
   }
 
   if (record?.status === 'complete') {
-    const blobs = await store.chunkBlobs(record.id);
-    const damaged = damagedChunks(record, blobs);
+    const damaged = damagedChunks(record, await store.chunkIndices(record.id));
     if (damaged.length === 0) {
       const now = Date.now();
       // A hash learnt later (e.g. the Hub answered this time) can promote a complete model to verified.
@@ -207,7 +206,7 @@ async function ensureLocked(target: Target, store: ModelStore, progress: Progres
       await store.putRecord(record);
       progress.phase('ready', record.size, record.size);
       return {
-        source: createCachedSource({ ...record, sha256: record.sha256 }, blobs),
+        source: createCachedSource({ ...record }, store),
         modelId: record.id,
         persisted: await persistenceState(options.storage),
         fromCache: true,
@@ -216,8 +215,7 @@ async function ensureLocked(target: Target, store: ModelStore, progress: Progres
         downloadedBytes: 0,
       };
     }
-    // Evicted or damaged chunks: drop them, fetch only those, then re-check the whole file's hash.
-    await store.deleteChunks(record.id, damaged.filter((i) => blobs.has(i)));
+    // Evicted chunks: fetch only those, then re-check the whole file's hash.
     record = { ...record, status: 'partial', verified: false, sha256: undefined, hash: undefined, updatedAt: Date.now() };
     await store.putRecord(record);
   }
@@ -348,10 +346,9 @@ async function ensureLocked(target: Target, store: ModelStore, progress: Progres
   const done = Date.now();
   const complete: ModelRecord = { ...current, status: 'complete', verified: sha256 !== undefined, sha256: result.sha256, hash: undefined, updatedAt: done, lastUsed: done };
   await store.putRecord(complete);
-  const blobs = await store.chunkBlobs(target.id);
   progress.phase('ready', size, size);
   return {
-    source: createCachedSource({ ...complete }, blobs),
+    source: createCachedSource({ ...complete }, store),
     modelId: target.id,
     persisted,
     fromCache: false,
@@ -366,16 +363,12 @@ async function discard(store: ModelStore, id: string): Promise<void> {
   await store.deleteRecord(id).catch(() => undefined);
 }
 
-/** Chunks of a record that are missing or have the wrong size. */
-export function damagedChunks(record: Pick<ModelRecord, 'size' | 'chunkBytes'>, blobs: ReadonlyMap<number, Blob>): number[] {
-  const count = chunkCount(record.size, record.chunkBytes);
-  const bad = missingChunks(record.size, record.chunkBytes, blobs.keys());
-  for (const [i, blob] of blobs) {
-    if (i >= count) continue;
-    const expected = Math.min(record.chunkBytes, record.size - i * record.chunkBytes);
-    if (!(blob instanceof Blob) || blob.size !== expected) bad.push(i);
-  }
-  return [...new Set(bad)].sort((a, b) => a - b);
+/**
+ * Chunks of a record that are not stored. Keys are enough: a chunk record is written whole in one transaction,
+ * and a value whose bytes the browser lost later fails on read as EVICTED (then ensureModel repairs it).
+ */
+export function damagedChunks(record: Pick<ModelRecord, 'size' | 'chunkBytes'>, stored: Iterable<number>): number[] {
+  return missingChunks(record.size, record.chunkBytes, stored);
 }
 
 /** The file size from a one-byte ranged GET (Content-Range total, or Content-Length of a 200). */

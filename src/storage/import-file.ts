@@ -57,14 +57,13 @@ export async function importLocalFile(file: File, options: ImportFileOptions = {
         record = undefined;
       }
       if (record?.status === 'complete') {
-        const blobs = await store.chunkBlobs(id);
-        if (blobs.size === chunkCount(record.size, record.chunkBytes)) {
+        if ((await store.chunkIndices(id)).length === chunkCount(record.size, record.chunkBytes)) {
           const now = Date.now();
           record = { ...record, lastUsed: now, updatedAt: now };
           await store.putRecord(record);
           progress.phase('ready', record.size, record.size);
           return {
-            source: createCachedSource({ ...record }, blobs),
+            source: createCachedSource({ ...record }, store),
             modelId: id,
             sha256: record.sha256!,
             verified: record.verified,
@@ -160,9 +159,8 @@ export async function importLocalFile(file: File, options: ImportFileOptions = {
       }
       const complete: ModelRecord = { ...record, status: 'complete', sha256, verified: expected !== undefined, updatedAt: Date.now() };
       await store.putRecord(complete);
-      const blobs = await store.chunkBlobs(id);
       progress.phase('ready', file.size, file.size);
-      return { source: createCachedSource({ ...complete }, blobs), modelId: id, sha256, verified: complete.verified, fromCache: false, persisted };
+      return { source: createCachedSource({ ...complete }, store), modelId: id, sha256, verified: complete.verified, fromCache: false, persisted };
     });
   } catch (e) {
     throw asStorageError(e);

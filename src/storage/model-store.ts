@@ -1,5 +1,6 @@
-// Where cached models live: one record per model (what it is, how far it got, its hash state) and one Blob per
-// chunk. ModelStore is the interface; idb-store.ts implements it on IndexedDB, MemoryModelStore in memory (tests).
+// Where cached models live: one record per model (what it is, how far it got, its hash state) and one value per
+// chunk (its bytes). ModelStore is the interface; idb-store.ts implements it on IndexedDB, MemoryModelStore in
+// memory (tests).
 import type { Sha256Checkpoint } from './sha256-state.js';
 
 /** Version of the record shapes below; the IndexedDB database version follows it (see idb-store.ts). */
@@ -47,10 +48,8 @@ export interface ModelStore {
   putChunk(id: string, index: number, bytes: Uint8Array): Promise<void>;
   /** Indices of the stored chunks of `id` (ascending). Cheap: reads keys only. */
   chunkIndices(id: string): Promise<number[]>;
-  /** Handles to the stored chunks (reading a handle's bytes is a separate, lazy step). */
-  chunkBlobs(id: string): Promise<Map<number, Blob>>;
-  /** Handle to one stored chunk, or undefined. */
-  getChunk(id: string, index: number): Promise<Blob | undefined>;
+  /** The bytes of one stored chunk, or undefined when it is not stored. */
+  getChunk(id: string, index: number): Promise<Uint8Array | undefined>;
   deleteChunks(id: string, indices?: readonly number[]): Promise<void>;
   /** Model ids that have chunks (to find chunks whose record is gone). */
   chunkOwners(): Promise<string[]>;
@@ -59,7 +58,7 @@ export interface ModelStore {
 /** A ModelStore in memory: unit tests, and pages that must not persist anything. */
 export class MemoryModelStore implements ModelStore {
   readonly records = new Map<string, ModelRecord>();
-  readonly chunks = new Map<string, Map<number, Blob>>();
+  readonly chunks = new Map<string, Map<number, Uint8Array>>();
   /** Test hook: called before each chunk write; throw to simulate a quota error. */
   beforePut?: (id: string, index: number, bytes: Uint8Array) => void;
 
@@ -80,16 +79,13 @@ export class MemoryModelStore implements ModelStore {
     this.beforePut?.(id, index, bytes);
     let m = this.chunks.get(id);
     if (!m) this.chunks.set(id, (m = new Map()));
-    m.set(index, new Blob([bytes.slice()]));
+    m.set(index, bytes.slice());
   }
   async chunkIndices(id: string) {
     return [...(this.chunks.get(id)?.keys() ?? [])].sort((a, b) => a - b);
   }
-  async chunkBlobs(id: string) {
-    return new Map(this.chunks.get(id) ?? []);
-  }
   async getChunk(id: string, index: number) {
-    return this.chunks.get(id)?.get(index);
+    return this.chunks.get(id)?.get(index)?.slice();
   }
   async deleteChunks(id: string, indices?: readonly number[]) {
     const m = this.chunks.get(id);
