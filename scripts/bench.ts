@@ -57,7 +57,9 @@ async function main() {
         ([url, o]) => (window as never as { harness: { bench(u: string, o: unknown): Promise<unknown> } }).harness.bench(url, o),
         [`${h.files.url}/model.gguf`, options] as const,
       );
-      results.push({ name, mix: MODELS[name].mixName, ...(r as object) });
+      const row = { name, mix: MODELS[name].mixName, ...(r as object) };
+      console.error(JSON.stringify(row)); // each result as soon as it exists: a later model may fail
+      results.push(row);
     } finally {
       await h.close();
     }

@@ -20,7 +20,9 @@ export async function writeGgufFile(
     const write = async (bytes: Uint8Array): Promise<void> => {
       let done = 0;
       while (done < bytes.byteLength) {
-        const { bytesWritten } = await file.write(bytes, done, bytes.byteLength - done, position + done);
+        // fs writes at most 2^31-1 bytes per call (an E4B per-layer-embedding table is 2.3 GB).
+        const n = Math.min(bytes.byteLength - done, 1 << 30);
+        const { bytesWritten } = await file.write(bytes, done, n, position + done);
         done += bytesWritten;
       }
       position += bytes.byteLength;

@@ -27,7 +27,17 @@ export async function createPleRowSource(
   const traits = ggmlTypeTraits(info.type)!;
   const rowBytes = (width / traits.blockSize) * traits.typeSize;
   const base = header.dataOffset + info.offset;
-  const table = options.inMemory ? await source.read(base, info.byteSize) : undefined;
+  // In memory, the table is kept in row-aligned pieces of at most 256 MiB: an E4B table (2.3 GB) is larger than
+  // one ArrayBuffer may be in some browsers, and one huge read would need the whole body in flight at once.
+  const rowsPerPiece = Math.max(1, Math.floor((256 * 1024 * 1024) / rowBytes));
+  const rows = info.dims[1];
+  const pieces: Uint8Array[] = [];
+  if (options.inMemory) {
+    for (let r = 0; r < rows; r += rowsPerPiece) {
+      const n = Math.min(rowsPerPiece, rows - r);
+      pieces.push(await source.read(base + r * rowBytes, n * rowBytes));
+    }
+  }
   const cache = new Map<number, Float32Array>();
   const maxCached = options.cacheRows ?? 4096;
 
@@ -38,8 +48,10 @@ export async function createPleRowSource(
       cache.set(token, hit);
       return hit;
     }
-    const bytes = table
-      ? table.subarray(token * rowBytes, (token + 1) * rowBytes)
+    const piece = pieces[Math.floor(token / rowsPerPiece)];
+    const local = token % rowsPerPiece;
+    const bytes = piece
+      ? piece.subarray(local * rowBytes, (local + 1) * rowBytes)
       : await source.read(base + token * rowBytes, rowBytes);
     const values = dequantize(info.type, bytes, width, undefined, info.name);
     cache.set(token, values);
