@@ -23,7 +23,7 @@ export async function openFileSource(path: string): Promise<NodeFileSource> {
       const out = new Uint8Array(length);
       let done = 0;
       while (done < length) {
-        const { bytesRead } = await handle.read(out, done, length - done, offset + done);
+        const { bytesRead } = await handle.read(out, done, Math.min(length - done, 1 << 30), offset + done); // fs caps a read at 2^31-1
         if (bytesRead === 0) throw new GgufError('TRUNCATED', `${path} ended early at ${offset + done}.`);
         done += bytesRead;
       }
