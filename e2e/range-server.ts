@@ -118,7 +118,9 @@ export async function startRangeServer(port = 0): Promise<RangeServer> {
     try {
       let pos = start;
       let sent = 0;
-      const chunk = Buffer.alloc(64 * 1024);
+      // Small pieces when a fault must hit a precise byte; large ones otherwise (benchmarks read gigabytes).
+      const bodyFault = fault?.kind === 'cut' || fault?.kind === 'stall' || fault?.kind === 'corrupt';
+      const chunk = Buffer.alloc(bodyFault ? 64 * 1024 : 1024 * 1024);
       while (pos <= end) {
         let n = Math.min(chunk.length, end - pos + 1);
         if ((fault?.kind === 'cut' || fault?.kind === 'stall') && sent < fault.afterBytes) n = Math.min(n, fault.afterBytes - sent);

@@ -1,4 +1,5 @@
-// npx tsx scripts/bench-storage.ts [--mb 3350] [--chunk-mib 16] [--concurrency 4] [--ple-rows 2000] [--keep-profile]
+// npx tsx scripts/bench-storage.ts [--mb 3350] [--chunk-mib 16] [--concurrency 4] [--ple-rows 200] [--values bytes|blob]
+//                                   [--keep-profile]
 // Storage benchmark: a file of real Gemma 4 E2B size (GGUF header with E2B-shaped tensors, random weight bytes,
 // cached under .cache/bench/) is served by the Range server and downloaded into IndexedDB in Chromium (persistent
 // profile, so IndexedDB lives on disk as in a real browser). Prints one JSON object, then a table: download MB/s,
@@ -18,7 +19,7 @@ import { planGguf, type GgufWriteSpec } from '../src/gguf/writer.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/chromium.js';
 
 const MB = 1e6;
-const DIR = '.cache/bench';
+const DIR = '.cache/bench/storage';
 
 /** Gemma 4 E2B's tensor list (hidden 1536, 35 layers, 15 own K/V, vocab 262144, PLE 35x256), QAT Q4_0-like types. */
 function e2bSpec(vocab = 262_144): GgufWriteSpec {
@@ -103,18 +104,19 @@ async function ensureFile(targetMb: number): Promise<{ path: string; size: numbe
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values: opts } = parseArgs({
     options: {
       mb: { type: 'string', default: '3350' },
       'chunk-mib': { type: 'string', default: '16' },
       concurrency: { type: 'string', default: '4' },
-      'ple-rows': { type: 'string', default: '2000' },
+      'ple-rows': { type: 'string', default: '200' },
+      values: { type: 'string', default: 'bytes' },
       'keep-profile': { type: 'boolean', default: false },
     },
   });
-  const chunkBytes = Number(values['chunk-mib']) << 20;
-  const concurrency = Number(values.concurrency);
-  const file = await ensureFile(Number(values.mb));
+  const chunkBytes = Number(opts['chunk-mib']) << 20;
+  const concurrency = Number(opts.concurrency);
+  const file = await ensureFile(Number(opts.mb));
   const files = await startRangeServer();
   files.serve('/model.gguf', file.path);
   const vite = await createServer({ server: { port: 0, host: '127.0.0.1', hmr: false }, logLevel: 'error', clearScreen: false });
@@ -122,7 +124,7 @@ async function main(): Promise<void> {
   const appUrl = vite.resolvedUrls!.local[0].replace(/\/$/, '');
   // A persistent profile: IndexedDB on disk with the real quota (an incognito context keeps it in memory).
   const profile = join(DIR, 'chromium-profile');
-  if (!values['keep-profile']) await rm(profile, { recursive: true, force: true });
+  if (!opts['keep-profile']) await rm(profile, { recursive: true, force: true });
   const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
   try {
     let page = context.pages()[0] ?? (await context.newPage());
@@ -140,23 +142,29 @@ async function main(): Promise<void> {
     const url = `${files.url}/model.gguf`;
     type R = Record<string, number>;
     const hashing = await call<R>('hashSpeed', 512);
-    const idbWrite = await call<R>('idbWriteSpeed', 1024, Number(values['chunk-mib']), concurrency);
+    const idbWrite = await call<R>('idbWriteSpeed', 1024, Number(opts['chunk-mib']), concurrency);
     const network = await call<R>('networkSpeed', url, 1024, chunkBytes, concurrency);
-    const download = await call<R & { verified: boolean; modelId: string }>('download', url, file.sha256, file.size, chunkBytes, concurrency);
+    const values = opts.values === 'blob' ? 'blob' : 'bytes';
+    const download = await call<R & { verified: boolean; modelId: string }>('download', url, file.sha256, file.size, chunkBytes, concurrency, values);
     // Cached load in a fresh page (nothing from the download left in memory), with the network switched off.
     page = await context.newPage();
     page.on('console', (m) => console.error(`[page] ${m.text()}`));
     await open();
     await context.setOffline(true);
     const requestsBefore = files.log.length;
-    const cached = await call<R & { fromCache: boolean }>('cachedLoad', url, file.sha256, file.size);
-    const ple = await call<{ rowBytes: number; blobRow: R; blobBatch64: R; memoryRow: R; tableLoadMs: number }>('pleLatency', download.modelId, Number(values['ple-rows']));
+    const cached = await call<R & { fromCache: boolean }>('cachedLoad', url, file.sha256, file.size, values);
+    const ple = await call<{ rowBytes: number; blobRow: R; blobBatch64: R; memoryRow: R; tableLoadMs: number }>(
+      'pleLatency',
+      download.modelId,
+      Number(opts['ple-rows']),
+      values,
+    );
     await context.setOffline(false);
     const networkRequestsDuringCachedLoad = files.log.length - requestsBefore;
     const usage = await call<{ usage: number; quota: number }>('usage');
 
     const result = {
-      file: { bytes: file.size, mb: file.size / MB, chunkMiB: Number(values['chunk-mib']), concurrency },
+      file: { bytes: file.size, mb: file.size / MB, chunkMiB: Number(opts['chunk-mib']), concurrency, chunkValues: values },
       downloadMbPerS: download.mbPerS,
       downloadSeconds: download.ms / 1000,
       verifiedAfterDownload: download.verified,
@@ -178,7 +186,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(result, null, 2));
     const f = (n: number, d = 1) => n.toFixed(d);
     const rows: Array<[string, string]> = [
-      ['file', `${f(file.size / MB, 0)} MB, ${values['chunk-mib']} MiB chunks, ${concurrency} parallel requests`],
+      ['file', `${f(file.size / MB, 0)} MB, ${opts['chunk-mib']} MiB chunks stored as ${values === 'blob' ? 'Blobs' : 'Uint8Arrays'}, ${concurrency} parallel requests`],
       ['download into IndexedDB (verified)', `${f(download.mbPerS)} MB/s (${f(download.ms / 1000)} s); hash tail after last chunk ${f(download.verifyMs, 0)} ms`],
       ['  local network alone', `${f(network.mbPerS)} MB/s`],
       ['  SHA-256 alone (noble, 1 core)', `${f(hashing.mbPerS)} MB/s`],
@@ -186,8 +194,8 @@ async function main(): Promise<void> {
       ['cached load: ensureModel (no network)', `${f(cached.ensureMs, 0)} ms`],
       ['cached load: read every byte', `${f(cached.readMs / 1000, 2)} s (${f(cached.readMbPerS, 0)} MB/s)`],
       ['cached load: total to bytes-ready', `${f(cached.totalMs / 1000, 2)} s, ${networkRequestsDuringCachedLoad} network requests`],
-      ['PLE row from stored Blob (1 row)', `p50 ${f(ple.blobRow.p50Ms, 3)} ms, p95 ${f(ple.blobRow.p95Ms, 3)} ms (${ple.rowBytes} bytes)`],
-      ['PLE 64 rows from Blobs (parallel)', `p50 ${f(ple.blobBatch64.p50Ms, 2)} ms`],
+      ['PLE row from IndexedDB (1 row)', `p50 ${f(ple.blobRow.p50Ms, 3)} ms, p95 ${f(ple.blobRow.p95Ms, 3)} ms (${ple.rowBytes} bytes)`],
+      ['PLE 64 rows from IndexedDB (parallel)', `p50 ${f(ple.blobBatch64.p50Ms, 2)} ms`],
       ['PLE row from memory', `p50 ${f(ple.memoryRow.p50Ms * 1000, 1)} µs (table load ${f(ple.tableLoadMs, 0)} ms, ${f(ple.rowBytes * 262144 / MB, 0)} MB RAM)`],
     ];
     const w = Math.max(...rows.map((r) => r[0].length));

@@ -8,6 +8,7 @@ import { ensureModel, openCachedModel, type StorageProgress } from '../../src/st
 
 const MB = 1e6;
 const store = new IdbModelStore();
+const storeFor = (values: 'bytes' | 'blob') => new IdbModelStore({ chunkValues: values });
 const log = (s: string) => (document.getElementById('log')!.textContent += s + '\n');
 
 function stats(ms: number[]) {
@@ -18,7 +19,7 @@ function stats(ms: number[]) {
 
 const bench = {
   /** Full download into IndexedDB with verification. */
-  async download(url: string, sha: string, size: number, chunkBytes: number, concurrency: number) {
+  async download(url: string, sha: string, size: number, chunkBytes: number, concurrency: number, values: 'bytes' | 'blob') {
     const events: Array<StorageProgress & { t: number }> = [];
     const t0 = performance.now();
     let lastLog = 0;
@@ -27,6 +28,7 @@ const bench = {
       {
         chunkBytes,
         concurrency,
+        store: storeFor(values),
         onProgress: (p) => {
           events.push({ ...p, t: performance.now() });
           if (performance.now() - lastLog > 5000) {
@@ -95,9 +97,9 @@ const bench = {
    * Cached load as the engine does it: ensureModel on a complete model (no network), GGUF header, then every
    * tensor read through the ByteSource in file order (the per-layer-embedding table in one read, as pleInMemory).
    */
-  async cachedLoad(url: string, sha: string, size: number) {
+  async cachedLoad(url: string, sha: string, size: number, values: 'bytes' | 'blob') {
     const t0 = performance.now();
-    const m = await ensureModel({ url, sha256: sha, size }, {});
+    const m = await ensureModel({ url, sha256: sha, size }, { store: storeFor(values) });
     const ensureMs = performance.now() - t0;
     const header = await readGgufHeader(m.source);
     const headerMs = performance.now() - t0 - ensureMs;
@@ -117,8 +119,8 @@ const bench = {
   },
 
   /** Per-layer-embedding rows: random tokens read from the stored Blobs one at a time and 64 at once, vs from memory. */
-  async pleLatency(id: string, n: number) {
-    const source = await openCachedModel(id);
+  async pleLatency(id: string, n: number, values: 'bytes' | 'blob') {
+    const source = await openCachedModel(id, { store: storeFor(values) });
     const header = await readGgufHeader(source);
     const info = header.tensors.find((t) => t.name === 'per_layer_token_embd.weight')!;
     const rows = info.dims[1];

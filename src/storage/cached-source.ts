@@ -27,6 +27,8 @@ export interface CachedSourceOptions {
 
 /** Parallel chunk reads in a large read: enough to keep IndexedDB busy without piling up memory. */
 const READ_PARALLELISM = 4;
+/** Below this, a read from a store with sliceable chunks reads just its bytes (e.g. one embedding row). */
+const SMALL_READ = 1 << 20;
 
 export function createCachedSource(
   info: { id: string; size: number; chunkBytes: number; sha256?: string; verified: boolean },
@@ -109,8 +111,20 @@ export function createCachedSource(
       const worker = async () => {
         while (next < parts.length) {
           const p = parts[next++];
+          const at = p.index * chunkBytes + p.from - offset;
+          if (store.sliceableChunks && store.readChunkRange && p.to - p.from < SMALL_READ && !cache.has(p.index)) {
+            let bytes: Uint8Array | undefined;
+            try {
+              bytes = await store.readChunkRange(id, p.index, p.from, p.to);
+            } catch (e) {
+              throw evicted(p.index, (e as Error)?.name ?? 'read error');
+            }
+            if (!bytes || bytes.byteLength !== p.to - p.from) throw evicted(p.index, bytes ? 'short read' : 'missing');
+            out.set(bytes, at);
+            continue;
+          }
           const bytes = await load(p.index);
-          out.set(bytes.subarray(p.from, p.to), p.index * chunkBytes + p.from - offset);
+          out.set(bytes.subarray(p.from, p.to), at);
         }
       };
       await Promise.all(Array.from({ length: Math.min(READ_PARALLELISM, parts.length) }, worker));

@@ -103,6 +103,7 @@ class ChunkDownloader {
   private readonly pending = new Map<number, Uint8Array>();
   private pendingBytes = 0;
   private pumping: Promise<void> | undefined;
+  private hashWaiters: Array<() => void> = [];
   // Whole-body streaming (a server that ignored Range): at most one stream at a time.
   private streaming: Promise<void> | undefined;
   private streamFailures = 0;
@@ -189,6 +190,7 @@ class ChunkDownloader {
   }
 
   private fail(e: unknown): void {
+    for (const wake of this.hashWaiters.splice(0)) wake();
     // A quota error can also come from saving the hash state; report it like a refused chunk write.
     if (this.fatal === undefined) this.fatal = isQuotaError(e) ? this.quotaError() : e;
     this.abort.abort();
@@ -211,6 +213,12 @@ class ChunkDownloader {
 
   private async worker(): Promise<void> {
     while (!this.stopped) {
+      // Backpressure: when the hash is the slow part (its next chunk is stored and the buffer is full), wait for it
+      // rather than store chunks that would have to be read back later. A missing frontier chunk never blocks.
+      while (!this.stopped && this.pendingBytes >= this.o.hashBufferBytes && this.ledger.isStored(this.frontier)) {
+        await new Promise<void>((resolve) => this.hashWaiters.push(resolve));
+      }
+      if (this.stopped) return;
       const i = this.ledger.claimNext();
       if (i === undefined) return;
       try {
@@ -523,6 +531,7 @@ class ChunkDownloader {
           }
           this.hasher.update(bytes);
           this.frontier++;
+          for (const wake of this.hashWaiters.splice(0)) wake();
           const cp = this.hasher.checkpoint();
           if (cp && this.o.onCheckpoint) await this.o.onCheckpoint(cp);
           this.report();

@@ -114,7 +114,20 @@ const models = objectStore(MODELS);
 const chunks = objectStore(CHUNKS);
 const chunkRange = (id: string) => IDBKeyRange.bound([id, 0], [id, Infinity]);
 
+export interface IdbModelStoreOptions {
+  /**
+   * How chunk values are written: 'bytes' (Uint8Array, the default: fast and reliable writes) or 'blob' (Blob:
+   * slower writes that have failed with InvalidBlob in on-disk profiles, but reads can slice a few bytes out of a
+   * chunk without reading all of it). Reading understands both, so a cache may mix them.
+   */
+  readonly chunkValues?: 'bytes' | 'blob';
+}
+
 export class IdbModelStore implements ModelStore {
+  readonly sliceableChunks: boolean;
+  constructor(private readonly options: IdbModelStoreOptions = {}) {
+    this.sliceableChunks = options.chunkValues === 'blob';
+  }
   async getRecord(id: string) {
     const r = await get<ModelRecord>(id, models);
     return r && upgradeRecord(r);
@@ -131,7 +144,7 @@ export class IdbModelStore implements ModelStore {
   putChunk(id: string, index: number, bytes: Uint8Array) {
     // A view into a larger buffer would store the whole buffer: store exactly the chunk's bytes.
     const exact = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-    return set([id, index], exact, chunks);
+    return set([id, index], this.options.chunkValues === 'blob' ? new Blob([exact as Uint8Array<ArrayBuffer>]) : exact, chunks);
   }
   async chunkIndices(id: string) {
     const keys = await chunks('readonly', (s) => promisifyRequest(s.getAllKeys(chunkRange(id))));
@@ -142,6 +155,12 @@ export class IdbModelStore implements ModelStore {
     if (v === undefined || v instanceof Uint8Array) return v;
     if (v instanceof ArrayBuffer) return new Uint8Array(v);
     return new Uint8Array(await v.arrayBuffer());
+  }
+  async readChunkRange(id: string, index: number, from: number, to: number) {
+    const v = await get<Uint8Array | ArrayBuffer | Blob>([id, index], chunks);
+    if (v === undefined) return undefined;
+    if (v instanceof Blob) return new Uint8Array(await v.slice(from, to).arrayBuffer());
+    return (v instanceof ArrayBuffer ? new Uint8Array(v) : v).slice(from, to);
   }
   deleteChunks(id: string, indices?: readonly number[]) {
     if (indices) return delMany(indices.map((i) => [id, i]), chunks);

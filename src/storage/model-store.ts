@@ -50,6 +50,10 @@ export interface ModelStore {
   chunkIndices(id: string): Promise<number[]>;
   /** The bytes of one stored chunk, or undefined when it is not stored. */
   getChunk(id: string, index: number): Promise<Uint8Array | undefined>;
+  /** True when readChunkRange reads only the bytes asked for (Blob values); then small reads skip whole chunks. */
+  readonly sliceableChunks?: boolean;
+  /** Bytes [from, to) of one stored chunk, or undefined when it is not stored. */
+  readChunkRange?(id: string, index: number, from: number, to: number): Promise<Uint8Array | undefined>;
   deleteChunks(id: string, indices?: readonly number[]): Promise<void>;
   /** Model ids that have chunks (to find chunks whose record is gone). */
   chunkOwners(): Promise<string[]>;
