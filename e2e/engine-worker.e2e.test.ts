@@ -10,7 +10,12 @@ import { startHarness, type Harness } from '../scripts/browser-harness.js';
 import { writeGgufFile } from '../scripts/gguf-file-writer.js';
 
 type Page = Harness['page'];
-interface LoadResult { ok: boolean; info?: { layers: number; vocabSize: number }; phases?: string[]; error?: { code: string; message: string; name: string } }
+interface LoadResult {
+  ok: boolean;
+  info?: { layers: number; vocabSize: number; fromCache: boolean };
+  phases?: string[];
+  error?: { code: string; message: string; name: string };
+}
 interface GenResult { ok: boolean; deltas?: string[]; result?: { text: string; tokens: number[]; finishReason: string }; error?: { code: string; message: string } }
 
 const load = (page: Page, url: string) => page.evaluate((u) => (window as never as { harness: { load(u: string): Promise<LoadResult> } }).harness.load(u), url);
@@ -59,5 +64,18 @@ describe('engine worker in Chromium', () => {
     expect(again.ok).toBe(true);
     const r = await generate(h.page, { tokens: [2, 105, 500], maxTokens: 4, sampling: { temperature: 0 } });
     expect(r.ok).toBe(true);
+  });
+
+  it('loads a cached model from IndexedDB with no network at all, and generates the same text', async () => {
+    const first = await generate(h.page, { tokens: [2, 105, 500, 501], maxTokens: 6, sampling: { temperature: 0 } });
+    const requestsBefore = h.files.log.length;
+    for (let i = 0; i < 50; i++) h.files.injectFault({ kind: 'missing' }); // the server "vanishes"
+    const cached = await load(h.page, `${h.files.url}/tiny.gguf`);
+    expect(cached.error).toBeUndefined();
+    expect(cached.info!.fromCache).toBe(true);
+    const again = await generate(h.page, { tokens: [2, 105, 500, 501], maxTokens: 6, sampling: { temperature: 0 } });
+    expect(again.result!.tokens).toEqual(first.result!.tokens);
+    expect(h.files.log.slice(requestsBefore).filter((r) => r.status === 200 || r.status === 206)).toEqual([]);
+    h.files.clearFaults();
   });
 });

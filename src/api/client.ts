@@ -1,7 +1,7 @@
 // createEngine(): the page side. Starts the engine worker, wraps it with comlink and re-throws typed errors.
 import * as Comlink from 'comlink';
 import { installErrorTransfer } from './errors.js';
-import type { EngineApi, GenerateDelta, GenerateRequest, GenerateResult, LoadOptions, LoadProgress, ModelInfo } from './types.js';
+import type { CachedModel, EngineApi, GenerateDelta, GenerateRequest, GenerateResult, LoadOptions, LoadProgress, ModelInfo } from './types.js';
 
 export interface EngineClient {
   load(url: string, options?: LoadOptions & { onProgress?: (p: LoadProgress) => void }): Promise<ModelInfo>;
@@ -9,6 +9,10 @@ export interface EngineClient {
   generate(request: GenerateRequest): AsyncGenerator<GenerateDelta, GenerateResult>;
   interrupt(): Promise<void>;
   unload(): Promise<void>;
+  /** The IndexedDB model cache: list, delete one, delete all. */
+  listModels(): Promise<CachedModel[]>;
+  deleteModel(id: string): Promise<boolean>;
+  deleteAllModels(): Promise<{ deleted: string[]; busy: string[] }>;
   terminate(): void;
 }
 
@@ -53,6 +57,9 @@ export function createEngine(options: CreateEngineOptions = {}): EngineClient {
     },
     interrupt: () => api.interrupt(),
     unload: () => api.unload(),
+    listModels: () => api.listModels(),
+    deleteModel: (id) => api.deleteModel(id),
+    deleteAllModels: () => api.deleteAllModels(),
     terminate: () => worker.terminate(),
   };
 }

@@ -3,6 +3,25 @@
 export interface LoadOptions {
   /** KV-cache context length (default 4096, bounded by the model). */
   readonly contextLength?: number;
+  /**
+   * Download into the IndexedDB cache first (default true): resumable, verified, loads offline next time.
+   * false streams the file over HTTP straight to the GPU and stores nothing.
+   */
+  readonly cache?: boolean;
+  /** Expected SHA-256 (hex) and size of a pasted URL, when known. */
+  readonly sha256?: string;
+  readonly size?: number;
+}
+
+/** A model in the IndexedDB cache (see src/storage). */
+export interface CachedModel {
+  readonly id: string;
+  readonly name: string;
+  readonly size: number;
+  readonly storedBytes: number;
+  readonly status: string;
+  readonly verified?: boolean;
+  readonly lastUsed?: number;
 }
 
 export type LoadPhase = 'checking' | 'downloading' | 'verifying' | 'loading-to-gpu' | 'ready';
@@ -25,6 +44,10 @@ export interface ModelInfo {
   readonly contextLength: number;
   readonly gpuBytes: number;
   readonly adapter: string;
+  /** Loaded from the IndexedDB cache with no download. */
+  readonly fromCache: boolean;
+  /** The answer to navigator.storage.persist() (undefined when not asked or unavailable). */
+  readonly persisted: boolean | undefined;
 }
 
 export interface SamplingOptions {
@@ -75,4 +98,7 @@ export interface EngineApi {
   generate(request: GenerateRequest, onDelta?: (d: GenerateDelta) => void): Promise<GenerateResult>;
   interrupt(): void;
   unload(): Promise<void>;
+  listModels(): Promise<CachedModel[]>;
+  deleteModel(id: string): Promise<boolean>;
+  deleteAllModels(): Promise<{ deleted: string[]; busy: string[] }>;
 }

@@ -1,7 +1,7 @@
 // The worker-side composition root: storage (a URL) -> GGUF header -> model on the GPU -> tokenizer -> session.
 // Implements EngineApi; every failure becomes an EngineError with a code the page can act on.
 import { EngineError } from '../api/errors.js';
-import type { EngineApi, GenerateDelta, GenerateRequest, GenerateResult, LoadOptions, LoadProgress, ModelInfo } from '../api/types.js';
+import type { CachedModel, EngineApi, GenerateDelta, GenerateRequest, GenerateResult, LoadOptions, LoadProgress, ModelInfo } from '../api/types.js';
 import { GgufError } from '../gguf/errors.js';
 import { readGgufHeader } from '../gguf/reader.js';
 import { createGpuContext, type AllocationScope, type GpuContext } from '../gpu/context.js';
@@ -12,7 +12,9 @@ import { SamplingParamsError } from '../runtime/sampler.js';
 import { Session } from '../runtime/session.js';
 import { Tokenizer } from '../runtime/tokenizer.js';
 import { TokenizerError } from '../runtime/tokenizer-errors.js';
+import type { ByteSource } from '../gguf/types.js';
 import { HttpSourceError, openHttpSource } from '../storage/http-source.js';
+import { deleteAllModels, deleteModel, ensureModel, findModelEntry, listModels, StorageError } from '../storage/index.js';
 
 interface Loaded {
   readonly scope: AllocationScope;
@@ -33,7 +35,21 @@ export class Engine implements EngineApi {
       await this.unloadNow();
       const ctx = await this.context();
       onProgress?.({ phase: 'checking', bytesDone: 0, bytesTotal: 0 });
-      const source = await openHttpSource(url);
+      // A registry id or a URL; by default the file goes through the IndexedDB cache (resumable, verified, offline).
+      let source: ByteSource;
+      let fromCache = false;
+      let persisted: boolean | undefined;
+      if (options.cache === false) {
+        source = await openHttpSource(url);
+      } else {
+        const entry = findModelEntry(url);
+        const ensured = await ensureModel(entry ?? { url, sha256: options.sha256, size: options.size }, {
+          onProgress: (p) => onProgress?.({ phase: p.phase, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, rate: p.rate, etaSeconds: p.etaSeconds }),
+        });
+        source = ensured.source;
+        fromCache = ensured.fromCache;
+        persisted = ensured.persisted;
+      }
       const header = await readGgufHeader(source);
       const tokenizer = Tokenizer.fromGguf(header);
       const scope = ctx.beginScope();
@@ -61,6 +77,8 @@ export class Engine implements EngineApi {
         contextLength: model.contextLength,
         gpuBytes: scope.bytes,
         adapter: [ctx.adapterInfo.vendor, ctx.adapterInfo.architecture].filter(Boolean).join(' ') || 'unknown',
+        fromCache,
+        persisted,
       };
       this.loaded = { scope, model, tokenizer, session, info };
       onProgress?.({ phase: 'ready', bytesDone: source.size, bytesTotal: source.size });
@@ -106,6 +124,38 @@ export class Engine implements EngineApi {
         decodeTokensPerSecond: result.tokens.length > 1 ? ((result.tokens.length - 1) * 1000) / result.decodeMs : 0,
       };
     });
+  }
+
+  async listModels(): Promise<CachedModel[]> {
+    try {
+      return (await listModels()).map((m) => ({
+        id: m.id,
+        name: m.name,
+        size: m.size,
+        storedBytes: m.storedBytes,
+        status: m.status,
+        verified: m.verified,
+        lastUsed: m.lastUsed,
+      }));
+    } catch (e) {
+      throw toEngineError(e);
+    }
+  }
+
+  async deleteModel(id: string): Promise<boolean> {
+    try {
+      return await deleteModel(id);
+    } catch (e) {
+      throw toEngineError(e);
+    }
+  }
+
+  async deleteAllModels(): Promise<{ deleted: string[]; busy: string[] }> {
+    try {
+      return await deleteAllModels();
+    } catch (e) {
+      throw toEngineError(e);
+    }
   }
 
   interrupt(): void {
@@ -159,6 +209,21 @@ export function toEngineError(e: unknown): EngineError {
   }
   if (e instanceof TokenizerError) return new EngineError('BAD_MODEL_FILE', e.message, { tokenizerCode: e.code });
   if (e instanceof HttpSourceError) return new EngineError('NETWORK', e.message, { httpCode: e.code, ...e.details });
+  if (e instanceof StorageError) {
+    const byStorageCode: Partial<Record<string, EngineError['code']>> = {
+      QUOTA: 'QUOTA',
+      INTEGRITY: 'INTEGRITY',
+      SIZE_MISMATCH: 'INTEGRITY',
+      ABORTED: 'ABORTED',
+      NETWORK: 'NETWORK',
+      HTTP_STATUS: 'NETWORK',
+      BAD_RESPONSE: 'NETWORK',
+      NOT_GGUF: 'BAD_MODEL_FILE',
+      BUSY: 'BUSY',
+    };
+    const code = byStorageCode[e.code] ?? 'STORAGE';
+    return new EngineError(code, e.message, { storageCode: e.code, ...e.details });
+  }
   if (e instanceof GpuError) {
     const code = e.code === 'NO_WEBGPU' || e.code === 'NO_ADAPTER' || e.code === 'DEVICE_LOST' || e.code === 'OUT_OF_MEMORY' ? e.code : 'INTERNAL';
     return new EngineError(code, e.message, e.details);
