@@ -1,7 +1,135 @@
 // The packed GPU weight layout decodes, on the CPU, to exactly ggml's dequantization, row by row, for every type.
 import { describe, expect, it } from 'vitest';
 import { blockSizeOf, KERNEL_WEIGHT_TYPES, randomWeight, typeName } from '../../scripts/fixtures/quant-weights.js';
-import { ggufRowBytes, maxRowsPerPart, packedArrayBytes, packWeight, unpackWeightRow, weightLayout } from './weight-layout.js';
+import { createRng } from '../../scripts/fixtures/rng.js';
+import { randomValidBlocks } from '../gguf/quantize.js';
+import { ggufRowBytes, maxRowsPerPart, packedArrayBytes, packWeight, packWeightInto, unpackWeightRow, weightLayout, WeightType } from './weight-layout.js';
+
+/**
+ * The packed layout written element by element, straight from its description at the top of weight-layout.ts
+ * (slow; the reference for packWeight's word-level tile loops). Returns the bytes of each packed array.
+ */
+function referencePack(type: number, rows: number, cols: number, src: Uint8Array): Uint8Array[] {
+  const layout = weightLayout(type);
+  const out = packedArrayBytes(type, rows, cols).map((n) => new Uint8Array(n));
+  const R = rows;
+  const rowBytes = ggufRowBytes(type, cols);
+  const nb = Math.ceil(cols / layout.blockElems);
+  // byte offset of unit (block b, plane p, row r) of array a
+  const unit = (a: number, b: number, p: number, r: number) => ((b * layout.arrays[a].planes + p) * R + r) * layout.arrays[a].unit;
+  const copy = (a: number, dst: number, from: number, n: number) => {
+    for (let i = 0; i < n; i++) out[a][dst + i] = src[from + i];
+  };
+  // 4-bit code of element e (= 8t + 4h + i) of a granule: bits 8i + 4h of word t
+  const setCode = (a: number, o: number, e: number, code: number) => {
+    const t = e >> 3;
+    const h = (e >> 2) & 1;
+    const i = e & 3;
+    out[a][o + 4 * t + i] |= (code & 15) << (4 * h);
+  };
+  // one bit of element e at bit 8i + 2t + h of the word at o (5th bits)
+  const setFifth = (a: number, o: number, e: number, bit: number) => {
+    const t = e >> 3;
+    const h = (e >> 2) & 1;
+    const i = e & 3;
+    const pos = 8 * i + 2 * t + h;
+    out[a][o + (pos >> 3)] |= bit << (pos & 7);
+  };
+  for (let r = 0; r < rows; r++) {
+    const row = r * rowBytes;
+    for (let b = 0; b < nb; b++) {
+      switch (type) {
+        case WeightType.F32:
+        case WeightType.F16:
+        case WeightType.BF16: {
+          const es = type === WeightType.F32 ? 4 : 2;
+          const perPlane = 16 / es;
+          for (let e = 0; e < 32 && 32 * b + e < cols; e++) {
+            copy(0, unit(0, b, Math.floor(e / perPlane), r) + es * (e % perPlane), row + (32 * b + e) * es, es);
+          }
+          break;
+        }
+        case WeightType.Q8_0: {
+          const s = row + 34 * b;
+          copy(1, unit(1, b, 0, r), s, 2);
+          for (let e = 0; e < 32; e++) copy(0, unit(0, b, e >> 4, r) + (e & 15), s + 2 + e, 1);
+          break;
+        }
+        case WeightType.Q4_0:
+        case WeightType.Q4_1:
+        case WeightType.Q5_0:
+        case WeightType.Q5_1: {
+          const hasMin = type === WeightType.Q4_1 || type === WeightType.Q5_1;
+          const five = type === WeightType.Q5_0 || type === WeightType.Q5_1;
+          const s = row + b * layout.ggmlBlockBytes;
+          const head = hasMin ? 4 : 2;
+          const qs = s + head + (five ? 4 : 0);
+          const scaleArray = five ? 2 : 1;
+          copy(scaleArray, unit(scaleArray, b, 0, r), s, head);
+          for (let e = 0; e < 32; e++) {
+            setCode(0, unit(0, b, 0, r), e, e < 16 ? src[qs + e] : src[qs + e - 16] >> 4);
+            if (five) setFifth(1, unit(1, b, 0, r), e, (src[s + head + (e >> 3)] >> (e & 7)) & 1);
+          }
+          break;
+        }
+        case WeightType.Q4_K:
+        case WeightType.Q5_K: {
+          const five = type === WeightType.Q5_K;
+          const s = row + b * layout.ggmlBlockBytes;
+          const dmA = five ? 2 : 1;
+          const scA = five ? 3 : 2;
+          copy(dmA, unit(dmA, b, 0, r), s, 4);
+          const q = (k: number) => src[s + 4 + k];
+          for (let j = 0; j < 8; j++) {
+            // ggml's get_scale_min_k4
+            const sc = j < 4 ? q(j) & 63 : (q(j + 4) & 0xf) | ((q(j - 4) >> 6) << 4);
+            const mn = j < 4 ? q(j + 4) & 63 : (q(j + 4) >> 4) | ((q(j) >> 6) << 4);
+            out[scA][unit(scA, b, j >> 2, r) + (j & 3)] = (sc & 15) | ((mn & 15) << 4);
+            out[scA][unit(scA, b, 2, r) + (j >> 1)] |= ((sc >> 4) | ((mn >> 4) << 2)) << (4 * (j & 1));
+            const qs = s + (five ? 48 : 16) + 32 * (j >> 1);
+            for (let e = 0; e < 32; e++) {
+              setCode(0, unit(0, b, j, r), e, (j & 1) === 0 ? src[qs + e] : src[qs + e] >> 4);
+              if (five) setFifth(1, unit(1, b, j, r), e, (src[s + 16 + e] >> j) & 1);
+            }
+          }
+          break;
+        }
+        case WeightType.Q6_K: {
+          const s = row + 210 * b;
+          for (let l = 0; l < 256; l++) {
+            const n = l >> 7; // half
+            const g = (l >> 5) & 3; // group in the half
+            const idx = l & 31;
+            const lo = (src[s + 64 * n + 32 * (g & 1) + idx] >> (g >= 2 ? 4 : 0)) & 15;
+            const hi = (src[s + 128 + 32 * n + idx] >> (2 * g)) & 3;
+            const j = l >> 5;
+            setCode(0, unit(0, b, j, r), idx, lo);
+            // top 2 bits of element e: word t >> 1, bits 8i + 4(t & 1) + 2h .. +1
+            const t = idx >> 3;
+            const h = (idx >> 2) & 1;
+            const i = idx & 3;
+            const pos = 8 * i + 4 * (t & 1) + 2 * h;
+            out[1][unit(1, b, j, r) + 4 * (t >> 1) + (pos >> 3)] |= hi << (pos & 7);
+          }
+          for (let q = 0; q < 4; q++) copy(2, unit(2, b, q, r), s + 192 + 4 * q, 4);
+          copy(3, unit(3, b, 0, r), s + 208, 2);
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function expectSameBytes(got: readonly Uint32Array[], want: readonly Uint8Array[], what: string) {
+  expect(got.length).toBe(want.length);
+  for (let a = 0; a < want.length; a++) {
+    const g = new Uint8Array(got[a].buffer, got[a].byteOffset, want[a].length);
+    for (let i = 0; i < want[a].length; i++) {
+      if (g[i] !== want[a][i]) throw new Error(`${what}: array ${a} byte ${i}: ${g[i]} vs ${want[a][i]}`);
+    }
+  }
+}
 
 function expectRowsExact(type: number, rows: number, cols: number, seed: number, source: 'quantize' | 'blocks') {
   const w = randomWeight(type, rows, cols, seed, source);
@@ -33,6 +161,40 @@ describe('weight-layout', () => {
       expectRowsExact(type, rows, cols, rows * 104729 + cols, 'blocks');
     });
   }
+
+  for (const type of KERNEL_WEIGHT_TYPES) {
+    const bs = blockSizeOf(type);
+    const name = typeName(type);
+    const colsList = bs === 1 ? [1, 3, 7, 31, 32, 33, 100, 1536] : [bs, 3 * bs, 7 * bs, 1536];
+    it(`${name} packs byte for byte like the per-element reference (rows 1-300, unaligned sources, reused arrays)`, () => {
+      const rng = createRng(type * 7 + 1);
+      for (const rows of [1, 2, 3, 37, 300]) {
+        for (const cols of colsList) {
+          if (cols % bs !== 0) continue;
+          const blocks = randomValidBlocks(type, (rows * cols) / bs, rng.next);
+          const want = referencePack(type, rows, cols, blocks);
+          for (const offset of [0, 1, 2, 3]) {
+            const buf = new Uint8Array(blocks.length + 8).fill(0xa5);
+            buf.set(blocks, offset);
+            const bytes = buf.subarray(offset, offset + blocks.length);
+            const what = `${name} [${rows}x${cols}] offset ${offset}`;
+            expectSameBytes(packWeight(type, rows, cols, bytes).arrays, want, what);
+            // into larger arrays full of garbage: every byte of the packed size is written, nothing beyond it
+            const into = packedArrayBytes(type, rows, cols).map((n) => new Uint32Array(n / 4 + 3).fill(0xdeadbeef));
+            packWeightInto(type, rows, cols, bytes, into);
+            expectSameBytes(into, want, `${what} (into)`);
+            for (const a of into) expect(Array.from(a.subarray(a.length - 3))).toEqual([0xdeadbeef, 0xdeadbeef, 0xdeadbeef]);
+          }
+        }
+      }
+    });
+  }
+
+  it('packWeightInto rejects missing or short arrays', () => {
+    const bytes = new Uint8Array(36);
+    expect(() => packWeightInto(WeightType.Q4_0, 2, 32, bytes, [new Uint32Array(8)])).toThrow(/needs 2 arrays/);
+    expect(() => packWeightInto(WeightType.Q4_0, 2, 32, bytes, [new Uint32Array(8), new Uint32Array(3)])).toThrow(/needs 2 arrays/);
+  });
 
   it('adds no bytes beyond 16-byte padding per array (and float rows padded to 32)', () => {
     const rows = 2048;

@@ -19,6 +19,7 @@
 import type { GpuContext } from '../gpu/context.js';
 import { uploadStorageBuffer } from '../gpu/buffers.js';
 import { GpuError } from '../gpu/errors.js';
+import { packFloatTile, packKTile, packQ4Tile, packQ6KTile, packQ8_0Tile } from './weight-pack-tiles.js';
 
 /** ggml tensor type numbers (the same numbering as GgmlType in src/gguf/types.ts, which kernels/ may not import). */
 export const WeightType = {
@@ -170,196 +171,98 @@ function checkShape(type: number, rows: number, cols: number, bytes: Uint8Array,
   return layout;
 }
 
-// --- repacking ggml blocks into the planes (32-bit word operations: ~10x faster than per element) ---
+// --- repacking ggml blocks into the planes (tile loops in weight-pack-tiles.ts) ---
 
-const LO = 0x0f0f0f0f;
-const HI = 0xf0f0f0f0 | 0;
-
-/**
- * Q4_K/Q5_K scales: ggml's 12 bytes (get_scale_min_k4) as 3 words: words 0-1 byte j = low 4 bits of
- * scale j | low 4 bits of min j << 4; word 2 nibble j = top 2 bits of scale j | top 2 bits of min j << 2.
- */
-function kScaleWords(src: Uint8Array, s: number): [number, number, number] {
-  let w0 = 0;
-  let w1 = 0;
-  let w2 = 0;
-  for (let j = 0; j < 8; j++) {
-    let sc: number, mn: number;
-    if (j < 4) {
-      sc = src[s + j] & 63;
-      mn = src[s + j + 4] & 63;
-    } else {
-      sc = (src[s + j + 4] & 0xf) | ((src[s + j - 4] >> 6) << 4);
-      mn = (src[s + j + 4] >> 4) | ((src[s + j] >> 6) << 4);
-    }
-    const b = (sc & 15) | ((mn & 15) << 4);
-    if (j < 4) w0 |= b << (8 * j);
-    else w1 |= b << (8 * (j - 4));
-    w2 |= ((sc >> 4) | ((mn >> 4) << 2)) << (4 * j);
-  }
-  return [w0, w1, w2];
-}
+/** Source bytes per tile of rows: the tile's rows stay in cache while the loops walk it block by block. */
+const TILE_BYTES = 32 * 1024;
 
 /**
  * Repacks the rows of a tensor into its packed arrays (pure; for tests and createGpuWeight).
  * `bytes` are the GGUF bytes of exactly `rows` rows of `cols` elements.
  */
 export function packWeight(type: number, rows: number, cols: number, bytes: Uint8Array, name = '(unnamed tensor)'): PackedWeight {
+  checkShape(type, rows, cols, bytes, name);
+  const sizes = packedArrayBytes(type, rows, cols);
+  const arrays = sizes.map((n) => new Uint32Array(n / 4));
+  packWeightInto(type, rows, cols, bytes, arrays, name);
+  return { type, rows, cols, arrays, byteSize: sizes.reduce((x, y) => x + y, 0) };
+}
+
+/**
+ * packWeight into caller-owned arrays (one per packed array, each packedArrayBytes long or longer): writes every
+ * byte of the first packedArrayBytes of each (padding included, as zeros) and no other, so the arrays may be
+ * reused from an earlier tensor (fresh memory is slow to touch: the page faults can cost more than the packing).
+ *
+ * Rows are processed in tiles, each block-major (for a block, every row of the tile), so each packed plane is
+ * written sequentially. Each tile is first copied (sequentially, and then read from cache) into a scratch buffer,
+ * one row per 4-byte-aligned stride (float rows zero-padded to whole 32-element blocks), where the kernels read
+ * it as 32-bit words (reading an aligned tile in place measured no faster than copying it). Types whose blocks
+ * are not whole words get a second copy, 2 bytes on, so that every run of their bytes is aligned in one copy.
+ */
+export function packWeightInto(type: number, rows: number, cols: number, bytes: Uint8Array, out: readonly Uint32Array[], name = '(unnamed tensor)'): void {
   const layout = checkShape(type, rows, cols, bytes, name);
   const sizes = packedArrayBytes(type, rows, cols);
-  const out = sizes.map((n) => new Uint32Array(n / 4));
-  const [o0, o1, o2, o3] = out;
-  const halves = out.map((a) => new Uint16Array(a.buffer)); // for the 2-byte (f16 scale) arrays
-  const h1 = halves[1];
   const nb = Math.ceil(cols / layout.blockElems);
+  if (out.length !== sizes.length || out.some((a, i) => a.byteLength < sizes[i])) {
+    throw new Error(`packWeightInto: tensor "${name}" (${layout.name}) needs ${sizes.length} arrays of ${sizes.join(', ')} bytes.`);
+  }
+  // zero the padding of each array (from the last word the kernels may only half write, for 2-byte units)
+  layout.arrays.forEach((a, i) => out[i].fill(0, Math.floor((nb * a.planes * rows * a.unit) / 4), sizes[i] / 4));
+  const halves = out.map((a) => new Uint16Array(a.buffer, a.byteOffset, a.length * 2)); // for the 2-byte (f16 scale) arrays
+  const [o0, o1, o2, o3] = out;
   const R = rows;
   const rowBytes = ggufRowBytes(type, cols);
-  const src = bytes;
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const u32 = (o: number) => dv.getUint32(o, true);
-  const w = new Int32Array(8); // scratch words
-  // 32 4-bit codes of a granule from 32 source bytes at q (element l = byte l), low or high nibbles, as 4 words
-  // at dst[d]: word t = elements 8t..8t+3 in the low nibbles, 8t+4..8t+7 in the high nibbles.
-  const nibbles32 = (q: number, high: boolean, dst: Uint32Array, d: number) => {
-    for (let t = 0; t < 4; t++) {
-      const a = u32(q + 8 * t);
-      const b = u32(q + 8 * t + 4);
-      dst[d + t] = high ? ((a >>> 4) & LO) | (b & HI) : (a & LO) | ((b & LO) << 4);
+  const isFloat = layout.ggmlBlockElems === 1;
+  const strideBytes = isFloat ? nb * 32 * layout.ggmlBlockBytes : Math.ceil(rowBytes / 4) * 4;
+  const stride = strideBytes / 4;
+  const tileRows = Math.max(1, Math.min(rows, Math.floor(TILE_BYTES / strideBytes)));
+  // blocks of 18, 22, 34 or 210 bytes: a second copy of each tile, 2 bytes on (see weight-pack-tiles.ts)
+  const twoCopies = !isFloat && layout.ggmlBlockBytes % 4 !== 0;
+  const shifted = tileRows * stride;
+  const W = new Uint32Array((twoCopies ? 2 : 1) * shifted + 2);
+  const scratch = new Uint8Array(W.buffer);
+  const copies = twoCopies ? [0, 4 * shifted + 2] : [0]; // byte offsets of the copies
+  const none = new Uint32Array(0);
+  for (let r0 = 0; r0 < rows; r0 += tileRows) {
+    const n = Math.min(tileRows, rows - r0);
+    const from = r0 * rowBytes;
+    for (const dst of copies) {
+      if (strideBytes === rowBytes) scratch.set(bytes.subarray(from, from + n * rowBytes), dst);
+      else for (let r = 0; r < n; r++) scratch.set(bytes.subarray(from + r * rowBytes, from + (r + 1) * rowBytes), dst + r * strideBytes);
     }
-  };
-  // one loop nest per type family: the type switch sits outside the loops, which stay monomorphic for the JIT
-  switch (type) {
-    case WeightType.F32:
-    case WeightType.F16:
-    case WeightType.BF16: {
-      const es = layout.ggmlBlockBytes; // bytes per element
-      const planes = layout.arrays[0].planes;
-      for (let r = 0; r < rows; r++) {
-        for (let b = 0; b < nb; b++) {
-          const first = b * 32;
-          const bytesLeft = Math.min(32, cols - first) * es;
-          const s = r * rowBytes + first * es;
-          for (let p = 0; p < planes; p++) {
-            const d = ((b * planes + p) * R + r) * 4;
-            for (let c = 0; c < 4; c++) {
-              const byte = 16 * p + 4 * c; // byte of the block this word starts at
-              if (byte + 4 <= bytesLeft) o0[d + c] = u32(s + byte);
-              else if (byte < bytesLeft) o0[d + c] = src[s + byte] | (src[s + byte + 1] << 8); // one f16/bf16 left
-            }
-          }
-        }
-      }
-      break;
+    // one loop nest per type family: the type switch sits outside the loops, which stay monomorphic for the JIT
+    switch (type) {
+      case WeightType.F32:
+      case WeightType.F16:
+      case WeightType.BF16:
+        packFloatTile(W, stride, r0, n, R, nb, layout.arrays[0].planes, o0);
+        break;
+      case WeightType.Q8_0:
+        packQ8_0Tile(W, stride, shifted, r0, n, R, nb, o0, halves[1]);
+        break;
+      case WeightType.Q4_0:
+        packQ4Tile(W, stride, shifted, r0, n, R, nb, 18, false, false, o0, none, none, halves[1]);
+        break;
+      case WeightType.Q4_1:
+        packQ4Tile(W, stride, shifted, r0, n, R, nb, 20, false, true, o0, none, o1, halves[1]);
+        break;
+      case WeightType.Q5_0:
+        packQ4Tile(W, stride, shifted, r0, n, R, nb, 22, true, false, o0, o1, none, halves[2]);
+        break;
+      case WeightType.Q5_1:
+        packQ4Tile(W, stride, shifted, r0, n, R, nb, 24, true, true, o0, o1, o2, halves[2]);
+        break;
+      case WeightType.Q4_K:
+        packKTile(W, stride, r0, n, R, nb, false, o0, none, o1, o2);
+        break;
+      case WeightType.Q5_K:
+        packKTile(W, stride, r0, n, R, nb, true, o0, o1, o2, o3);
+        break;
+      case WeightType.Q6_K:
+        packQ6KTile(W, stride, shifted, r0, n, R, nb, o0, o1, o2, halves[3]);
+        break;
     }
-    case WeightType.Q8_0:
-      for (let r = 0; r < rows; r++) {
-        for (let b = 0; b < nb; b++) {
-          const s = r * rowBytes + b * 34;
-          h1[b * R + r] = src[s] | (src[s + 1] << 8);
-          const d0 = ((b * 2) * R + r) * 4;
-          const d1 = ((b * 2 + 1) * R + r) * 4;
-          for (let c = 0; c < 4; c++) {
-            o0[d0 + c] = u32(s + 2 + 4 * c);
-            o0[d1 + c] = u32(s + 18 + 4 * c);
-          }
-        }
-      }
-      break;
-    case WeightType.Q4_0:
-    case WeightType.Q4_1:
-    case WeightType.Q5_0:
-    case WeightType.Q5_1: {
-      const hasMin = type === WeightType.Q4_1 || type === WeightType.Q5_1;
-      const five = type === WeightType.Q5_0 || type === WeightType.Q5_1;
-      const bb = layout.ggmlBlockBytes;
-      const qsOff = (hasMin ? 4 : 2) + (five ? 4 : 0);
-      const qhOff = hasMin ? 4 : 2;
-      const scaleWords = five ? o2 : o1;
-      const scaleHalves = five ? halves[2] : halves[1];
-      for (let r = 0; r < rows; r++) {
-        for (let b = 0; b < nb; b++) {
-          const s = r * rowBytes + b * bb;
-          const qs = s + qsOff;
-          // byte j holds element j (low nibble) and j + 16 (high): words 0, 1 from low nibbles, 2, 3 from high
-          const A = u32(qs);
-          const B = u32(qs + 4);
-          const C = u32(qs + 8);
-          const D = u32(qs + 12);
-          const d = (b * R + r) * 4;
-          o0[d] = (A & LO) | ((B & LO) << 4);
-          o0[d + 1] = (C & LO) | ((D & LO) << 4);
-          o0[d + 2] = ((A >>> 4) & LO) | (B & HI);
-          o0[d + 3] = ((C >>> 4) & LO) | (D & HI);
-          if (five) {
-            // 5th bit of element e is bit e of qh (elements in order); it goes to bit 8i + 2t + h, e = 8t + 4h + i
-            const qh = u32(s + qhOff);
-            let f = 0;
-            for (let e = 0; e < 32; e++) f |= ((qh >>> e) & 1) << (8 * (e & 3) + 2 * (e >> 3) + ((e >> 2) & 1));
-            o1[b * R + r] = f;
-          }
-          if (hasMin) scaleWords[b * R + r] = u32(s);
-          else scaleHalves[b * R + r] = src[s] | (src[s + 1] << 8);
-        }
-      }
-      break;
-    }
-    case WeightType.Q4_K:
-    case WeightType.Q5_K: {
-      const five = type === WeightType.Q5_K;
-      const bb = layout.ggmlBlockBytes;
-      const dm = five ? o2 : o1;
-      const sc = five ? o3 : o2;
-      for (let r = 0; r < rows; r++) {
-        for (let b = 0; b < nb; b++) {
-          const s = r * rowBytes + b * bb;
-          const qs = s + (five ? 48 : 16);
-          for (let j = 0; j < 8; j++) nibbles32(qs + 32 * (j >> 1), (j & 1) === 1, o0, ((b * 8 + j) * R + r) * 4);
-          if (five) {
-            // 5th bit of element l of granule j is bit j of qh[l]; it goes to bit 8i + k, k = 2t + h, l = 4k + i
-            for (let k = 0; k < 8; k++) w[k] = u32(s + 16 + 4 * k);
-            for (let j = 0; j < 8; j++) {
-              let f = 0;
-              for (let k = 0; k < 8; k++) f |= ((w[k] >>> j) & 0x01010101) << k;
-              o1[(b * 8 + j) * R + r] = f;
-            }
-          }
-          dm[b * R + r] = u32(s);
-          const [w0, w1, w2] = kScaleWords(src, s + 4);
-          sc[b * 3 * R + r] = w0;
-          sc[(b * 3 + 1) * R + r] = w1;
-          sc[(b * 3 + 2) * R + r] = w2;
-        }
-      }
-      break;
-    }
-    case WeightType.Q6_K:
-      for (let r = 0; r < rows; r++) {
-        for (let b = 0; b < nb; b++) {
-          const s = r * rowBytes + b * 210;
-          for (let j = 0; j < 8; j++) {
-            const h = j >> 2;
-            const k = j & 3;
-            const ql = s + 64 * h + 32 * (k & 1);
-            const shift = k >= 2 ? 4 : 0;
-            const d = ((b * 8 + j) * R + r) * 4;
-            for (let t = 0; t < 4; t++) o0[d + t] = ((u32(ql + 8 * t) >>> shift) & LO) | (((u32(ql + 8 * t + 4) >>> shift) & LO) << 4);
-            // top 2 bits of element l are bits 2k..2k+1 of qh[32h + l]; element 16u + 4c + i goes to word u,
-            // bits 8i + 2c (c = 2(t & 1) + h)
-            const qh = s + 128 + 32 * h;
-            const dh = ((b * 8 + j) * R + r) * 2;
-            for (let u = 0; u < 2; u++) {
-              let f = 0;
-              for (let c = 0; c < 4; c++) f |= ((u32(qh + 16 * u + 4 * c) >>> (2 * k)) & 0x03030303) << (2 * c);
-              o1[dh + u] = f;
-            }
-          }
-          for (let q = 0; q < 4; q++) o2[(b * 4 + q) * R + r] = u32(s + 192 + 4 * q);
-          halves[3][b * R + r] = src[s + 208] | (src[s + 209] << 8);
-        }
-      }
-      break;
   }
-  return { type, rows, cols, arrays: out, byteSize: sizes.reduce((x, y) => x + y, 0) };
 }
 
 // --- CPU decode of the packed layout (mirrors shaders/lib/weight-*.wgsl; for tests) ---
@@ -492,6 +395,28 @@ export function unpackWeightRow(packed: PackedWeight, row: number): Float32Array
 // --- upload ---
 
 /**
+ * The memory of the last packed tensor part, kept weakly for the next one: first touches of fresh memory are slow
+ * (page faults; in some VMs slower than the packing itself), and a model's tensors come in few sizes.
+ */
+let spare: WeakRef<ArrayBuffer> | undefined;
+
+/** Arrays of `sizes` bytes in one reused buffer (valid until the next call). */
+function reusedArrays(sizes: readonly number[]): Uint32Array[] {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  let buffer = spare?.deref();
+  if (!buffer || buffer.byteLength < total) {
+    buffer = new ArrayBuffer(total);
+    spare = new WeakRef(buffer);
+  }
+  let offset = 0;
+  return sizes.map((n) => {
+    const a = new Uint32Array(buffer, offset, n / 4);
+    offset += n;
+    return a;
+  });
+}
+
+/**
  * Repacks a GGUF tensor (`dims` in ggml order: [cols, rows...]) and uploads it, split into row ranges
  * so that no buffer exceeds ctx.limits.maxStorageBindingSize.
  */
@@ -508,9 +433,11 @@ export function createGpuWeight(ctx: GpuContext, name: string, type: number, dim
   let byteSize = 0;
   for (let firstRow = 0; firstRow < rows; firstRow += perPart) {
     const rowCount = Math.min(perPart, rows - firstRow);
-    const packed = packWeight(type, rowCount, cols, bytes.subarray(firstRow * rowBytes, (firstRow + rowCount) * rowBytes), name);
-    const buffers = packed.arrays.map((a, i) => uploadStorageBuffer(ctx, a, `${name}[${firstRow}+${rowCount}].${i}`));
-    byteSize += packed.byteSize;
+    // packed into reused memory (writeBuffer copies the data at once, so it is free again after the upload)
+    const arrays = reusedArrays(packedArrayBytes(type, rowCount, cols));
+    packWeightInto(type, rowCount, cols, bytes.subarray(firstRow * rowBytes, (firstRow + rowCount) * rowBytes), arrays, name);
+    const buffers = arrays.map((a, i) => uploadStorageBuffer(ctx, a, `${name}[${firstRow}+${rowCount}].${i}`));
+    byteSize += arrays.reduce((n, a) => n + a.byteLength, 0);
     parts.push({ firstRow, rowCount, buffers });
   }
   return { name, type, rows, cols, parts, byteSize };
