@@ -110,7 +110,7 @@ async function main(): Promise<void> {
       'chunk-mib': { type: 'string', default: '16' },
       concurrency: { type: 'string', default: '4' },
       'ple-rows': { type: 'string', default: '200' },
-      values: { type: 'string', default: 'bytes' },
+      values: { type: 'string', default: 'blob' },
       'keep-profile': { type: 'boolean', default: false },
     },
   });
@@ -142,9 +142,9 @@ async function main(): Promise<void> {
     const url = `${files.url}/model.gguf`;
     type R = Record<string, number>;
     const hashing = await call<R>('hashSpeed', 512);
-    const idbWrite = await call<R>('idbWriteSpeed', 1024, Number(opts['chunk-mib']), concurrency);
+    const values = opts.values === 'bytes' ? 'bytes' : 'blob';
+    const idbWrite = await call<R>('idbWriteSpeed', 1024, Number(opts['chunk-mib']), concurrency, values);
     const network = await call<R>('networkSpeed', url, 1024, chunkBytes, concurrency);
-    const values = opts.values === 'blob' ? 'blob' : 'bytes';
     const download = await call<R & { verified: boolean; modelId: string }>('download', url, file.sha256, file.size, chunkBytes, concurrency, values);
     // Cached load in a fresh page (nothing from the download left in memory), with the network switched off.
     page = await context.newPage();
@@ -153,7 +153,7 @@ async function main(): Promise<void> {
     await context.setOffline(true);
     const requestsBefore = files.log.length;
     const cached = await call<R & { fromCache: boolean }>('cachedLoad', url, file.sha256, file.size, values);
-    const ple = await call<{ rowBytes: number; blobRow: R; blobBatch64: R; memoryRow: R; tableLoadMs: number }>(
+    const ple = await call<{ rowBytes: number; tableBytes: number; blobRow: R; blobBatch64: R; memoryRow: R; tableLoadMs: number }>(
       'pleLatency',
       download.modelId,
       Number(opts['ple-rows']),
@@ -169,7 +169,7 @@ async function main(): Promise<void> {
       downloadSeconds: download.ms / 1000,
       verifiedAfterDownload: download.verified,
       verifyTailMs: download.verifyMs,
-      parts: { localNetworkMbPerS: network.mbPerS, sha256MbPerS: hashing.mbPerS, idbWriteMbPerS: idbWrite.mbPerS },
+      parts: { localNetworkMbPerS: network.mbPerS, sha256MbPerS: hashing.mbPerS, idbWriteMbPerS: idbWrite.mbPerS, idbWriteBlobFallbacks: idbWrite.blobFallbacks },
       cachedLoad: {
         fromCache: cached.fromCache,
         ensureModelMs: cached.ensureMs,
@@ -196,7 +196,7 @@ async function main(): Promise<void> {
       ['cached load: total to bytes-ready', `${f(cached.totalMs / 1000, 2)} s, ${networkRequestsDuringCachedLoad} network requests`],
       ['PLE row from IndexedDB (1 row)', `p50 ${f(ple.blobRow.p50Ms, 3)} ms, p95 ${f(ple.blobRow.p95Ms, 3)} ms (${ple.rowBytes} bytes)`],
       ['PLE 64 rows from IndexedDB (parallel)', `p50 ${f(ple.blobBatch64.p50Ms, 2)} ms`],
-      ['PLE row from memory', `p50 ${f(ple.memoryRow.p50Ms * 1000, 1)} µs (table load ${f(ple.tableLoadMs, 0)} ms, ${f(ple.rowBytes * 262144 / MB, 0)} MB RAM)`],
+      ['PLE row from memory', `p50 ${f(ple.memoryRow.p50Ms * 1000, 1)} µs (table load ${f(ple.tableLoadMs, 0)} ms, ${f(ple.tableBytes / MB, 0)} MB RAM)`],
     ];
     const w = Math.max(...rows.map((r) => r[0].length));
     for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);

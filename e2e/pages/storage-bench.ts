@@ -7,7 +7,6 @@ import { IdbModelStore } from '../../src/storage/idb-store.js';
 import { ensureModel, openCachedModel, type StorageProgress } from '../../src/storage/index.js';
 
 const MB = 1e6;
-const store = new IdbModelStore();
 const storeFor = (values: 'bytes' | 'blob') => new IdbModelStore({ chunkValues: values });
 const log = (s: string) => (document.getElementById('log')!.textContent += s + '\n');
 
@@ -58,21 +57,24 @@ const bench = {
     return { mbPerS: (mib * 1048576) / MB / (ms / 1000) };
   },
 
-  /** IndexedDB chunk writes alone: `mib` MiB in chunks of `chunkMib`, `parallel` at a time, then deleted. */
-  async idbWriteSpeed(mib: number, chunkMib: number, parallel: number) {
-    const chunk = new Uint8Array(chunkMib << 20);
-    for (let i = 0; i < chunk.length; i += 65536) crypto.getRandomValues(chunk.subarray(i, i + 65536));
+  /** IndexedDB chunk writes alone: `mib` MiB in fresh chunks of `chunkMib`, `parallel` at a time, then deleted. */
+  async idbWriteSpeed(mib: number, chunkMib: number, parallel: number, values: 'bytes' | 'blob') {
+    const s = storeFor(values);
     const n = Math.ceil(mib / chunkMib);
     let next = 0;
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: parallel }, async () => {
-        while (next < n) await store.putChunk('bench:scratch', next++, chunk);
+        while (next < n) {
+          const chunk = new Uint8Array(chunkMib << 20);
+          chunk[0] = next;
+          await s.putChunk('bench:scratch', next++, chunk);
+        }
       }),
     );
     const ms = performance.now() - t0;
-    await store.deleteChunks('bench:scratch');
-    return { mbPerS: (n * chunk.length) / MB / (ms / 1000) };
+    await s.deleteChunks('bench:scratch');
+    return { mbPerS: (n * (chunkMib << 20)) / MB / (ms / 1000), blobFallbacks: s.blobFallbacks };
   },
 
   /** The local server alone: ranged GETs of `mib` MiB, bodies read and dropped. */

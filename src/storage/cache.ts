@@ -87,7 +87,7 @@ export async function openCachedModel(id: string, options: CacheOptions = {}): P
       );
     }
     const now = Date.now();
-    await store.putRecord({ ...record, lastUsed: now, updatedAt: now });
+    await store.putRecord({ ...record, lastUsed: now, updatedAt: now }).catch(() => undefined); // best effort
     return createCachedSource({ ...record }, store);
   } catch (e) {
     throw asStorageError(e);

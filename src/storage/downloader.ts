@@ -103,6 +103,7 @@ class ChunkDownloader {
   private readonly pending = new Map<number, Uint8Array>();
   private pendingBytes = 0;
   private pumping: Promise<void> | undefined;
+  private pumpActive = false;
   private hashWaiters: Array<() => void> = [];
   // Whole-body streaming (a server that ignored Range): at most one stream at a time.
   private streaming: Promise<void> | undefined;
@@ -515,10 +516,12 @@ class ChunkDownloader {
 
   /** Feeds stored chunks to the hash in file order, one pump at a time. */
   private pump(): void {
-    if (this.pumping) return;
+    if (this.pumpActive) return;
     if (this.frontier >= this.count || !this.ledger.isStored(this.frontier)) return;
+    this.pumpActive = true;
     this.pumping = (async () => {
       try {
+        await Promise.resolve(); // always asynchronous, so `pumping` is set before the loop can finish
         while (!this.fatal && this.frontier < this.count && this.ledger.isStored(this.frontier)) {
           const i = this.frontier;
           let bytes = this.pending.get(i);
@@ -539,7 +542,7 @@ class ChunkDownloader {
       } catch (e) {
         this.fail(e);
       } finally {
-        this.pumping = undefined;
+        this.pumpActive = false;
       }
       // A chunk may have been stored while the last one was being hashed.
       if (!this.fatal) this.pump();

@@ -82,6 +82,9 @@ describe('ensureModel (fake server, memory store)', () => {
     expect(again.fromCache).toBe(true);
     expect(server.log.length).toBe(before);
     expect(sha(await readAll(again.source))).toBe(SHA);
+    // A full disk (the lastUsed update fails) does not stop a cached model from loading.
+    store.putRecord = () => Promise.reject(new DOMException('full', 'QuotaExceededError'));
+    expect((await ensureModel({ url: URL_, sha256: SHA, size: SIZE }, opts)).fromCache).toBe(true);
   });
 
   it('works with every option left to its default (undefined options mean defaults)', async () => {

@@ -203,7 +203,8 @@ async function ensureLocked(target: Target, store: ModelStore, progress: Progres
       // A hash learnt later (e.g. the Hub answered this time) can promote a complete model to verified.
       const verified = record.verified || (target.sha256 !== undefined && record.sha256 === target.sha256);
       record = { ...record, verified, expectedSha256: record.expectedSha256 ?? target.sha256, lastUsed: now, updatedAt: now };
-      await store.putRecord(record);
+      // Best effort: a full disk must not stop a cached model from loading.
+      await store.putRecord(record).catch(() => undefined);
       progress.phase('ready', record.size, record.size);
       return {
         source: createCachedSource({ ...record }, store),

@@ -1,8 +1,9 @@
 // The IndexedDB model cache, through idb-keyval over one versioned database with two object stores:
-//   models: id -> ModelRecord            chunks: [id, index] -> Uint8Array (one chunk of the file)
-// Chunks are stored as typed arrays, not Blobs: in an on-disk Chromium profile, writing many fresh multi-MB Blobs
-// is slow (16-36 MB/s here) and can fail with "InvalidBlob", while typed arrays write at 100+ MB/s (Chromium keeps
-// large values in files on disk either way). See docs/storage.md.
+//   models: id -> ModelRecord            chunks: [id, index] -> Blob (or Uint8Array) with one chunk of the file
+// Chunks are written as Blobs: reading them back is several times faster than typed-array values in Chromium and a
+// few bytes can be sliced out without reading the chunk. Writing many multi-MB Blobs quickly has failed with
+// "DataError: Failed to write blobs (InvalidBlob)" in on-disk profiles, so a failed Blob write is retried once as
+// a Uint8Array value (always reliable); readers accept both. See docs/storage.md.
 // The database version is SCHEMA_VERSION; MIGRATIONS[v] upgrades a database from version v to v + 1, so a
 // browser holding an older cache is upgraded in place (no re-download) the first time a newer app opens it.
 import { del, delMany, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
@@ -116,17 +117,19 @@ const chunkRange = (id: string) => IDBKeyRange.bound([id, 0], [id, Infinity]);
 
 export interface IdbModelStoreOptions {
   /**
-   * How chunk values are written: 'bytes' (Uint8Array, the default: fast and reliable writes) or 'blob' (Blob:
-   * slower writes that have failed with InvalidBlob in on-disk profiles, but reads can slice a few bytes out of a
-   * chunk without reading all of it). Reading understands both, so a cache may mix them.
+   * How chunk values are written: 'blob' (the default: fast reads, and small reads slice just their bytes; a
+   * failed Blob write falls back to a Uint8Array value) or 'bytes' (Uint8Array values only). Reading understands
+   * both, so a cache may mix them.
    */
   readonly chunkValues?: 'bytes' | 'blob';
 }
 
 export class IdbModelStore implements ModelStore {
   readonly sliceableChunks: boolean;
+  /** Blob writes that failed and were stored as Uint8Array instead (diagnostics). */
+  blobFallbacks = 0;
   constructor(private readonly options: IdbModelStoreOptions = {}) {
-    this.sliceableChunks = options.chunkValues === 'blob';
+    this.sliceableChunks = (options.chunkValues ?? 'blob') === 'blob';
   }
   async getRecord(id: string) {
     const r = await get<ModelRecord>(id, models);
@@ -141,10 +144,15 @@ export class IdbModelStore implements ModelStore {
   listRecords() {
     return models('readonly', (s) => promisifyRequest(s.getAll() as IDBRequest<ModelRecord[]>)).then((rs) => rs.map(upgradeRecord));
   }
-  putChunk(id: string, index: number, bytes: Uint8Array) {
+  putChunk(id: string, index: number, bytes: Uint8Array): Promise<void> {
     // A view into a larger buffer would store the whole buffer: store exactly the chunk's bytes.
     const exact = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-    return set([id, index], this.options.chunkValues === 'blob' ? new Blob([exact as Uint8Array<ArrayBuffer>]) : exact, chunks);
+    if (!this.sliceableChunks) return set([id, index], exact, chunks);
+    return set([id, index], new Blob([exact as Uint8Array<ArrayBuffer>]), chunks).catch((e: unknown) => {
+      if ((e as { name?: string })?.name === 'QuotaExceededError') throw e;
+      this.blobFallbacks++;
+      return set([id, index], exact, chunks);
+    });
   }
   async chunkIndices(id: string) {
     const keys = await chunks('readonly', (s) => promisifyRequest(s.getAllKeys(chunkRange(id))));

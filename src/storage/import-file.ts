@@ -60,7 +60,7 @@ export async function importLocalFile(file: File, options: ImportFileOptions = {
         if ((await store.chunkIndices(id)).length === chunkCount(record.size, record.chunkBytes)) {
           const now = Date.now();
           record = { ...record, lastUsed: now, updatedAt: now };
-          await store.putRecord(record);
+          await store.putRecord(record).catch(() => undefined); // best effort
           progress.phase('ready', record.size, record.size);
           return {
             source: createCachedSource({ ...record }, store),

@@ -18,6 +18,6 @@ export { StorageError, isStorageError, formatBytes, type StorageErrorCode } from
 export { estimateSpace, requestPersistence, persistenceState, type SpaceEstimate, type StorageManagerLike } from './quota.js';
 export { parseHubUrl, fetchHubFileInfo, type HubFile, type HubFileInfo } from './hub.js';
 export { SCHEMA_VERSION, MemoryModelStore, type ModelStore, type ModelRecord } from './model-store.js';
-export { DB_NAME, closeDatabase } from './idb-store.js';
+export { DB_NAME, closeDatabase, IdbModelStore, idbModelStore, type IdbModelStoreOptions } from './idb-store.js';
 export { DEFAULT_CHUNK_BYTES } from './chunk-plan.js';
 export { openHttpSource, HttpSourceError, type HttpSource } from './http-source.js';
