@@ -29,6 +29,8 @@ export class Engine implements EngineApi {
   private loaded: Loaded | undefined;
   private busy = false;
   private abort = { aborted: false };
+  /** Aborts a download in progress (interrupt, unload); the stored chunks stay and the next load resumes. */
+  private loadAbort = new AbortController();
 
   async load(url: string, options: LoadOptions = {}, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
     return this.exclusive(async () => {
@@ -37,16 +39,20 @@ export class Engine implements EngineApi {
       onProgress?.({ phase: 'checking', bytesDone: 0, bytesTotal: 0 });
       // A registry id or a URL; by default the file goes through the IndexedDB cache (resumable, verified, offline).
       let source: ByteSource;
+      let release = () => {};
       let fromCache = false;
       let persisted: boolean | undefined;
       if (options.cache === false) {
         source = await openHttpSource(url);
       } else {
         const entry = findModelEntry(url);
+        this.loadAbort = new AbortController();
         const ensured = await ensureModel(entry ?? { url, sha256: options.sha256, size: options.size }, {
+          signal: this.loadAbort.signal,
           onProgress: (p) => onProgress?.({ phase: p.phase, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, rate: p.rate, etaSeconds: p.etaSeconds }),
         });
         source = ensured.source;
+        release = () => ensured.source.release();
         fromCache = ensured.fromCache;
         persisted = ensured.persisted;
       }
@@ -66,6 +72,7 @@ export class Engine implements EngineApi {
         throw e;
       } finally {
         scope.end();
+        release(); // the cached source's read-ahead chunks are no longer needed
       }
       const name = header.metadata.get('general.name')?.value;
       const info: ModelInfo = {
@@ -160,6 +167,7 @@ export class Engine implements EngineApi {
 
   interrupt(): void {
     this.abort.aborted = true;
+    this.loadAbort.abort();
   }
 
   async unload(): Promise<void> {
