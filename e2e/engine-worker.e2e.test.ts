@@ -78,4 +78,16 @@ describe('engine worker in Chromium', () => {
     expect(h.files.log.slice(requestsBefore).filter((r) => r.status === 200 || r.status === 206)).toEqual([]);
     h.files.clearFaults();
   });
+
+  it('loads a local .gguf File through the same cache and generates the same tokens', async () => {
+    const viaUrl = await generate(h.page, { tokens: [2, 105, 500, 501], maxTokens: 6, sampling: { temperature: 0 } });
+    const loaded = await h.page.evaluate(
+      (u) => (window as never as { harness: { loadFile(u: string, n: string): Promise<LoadResult> } }).harness.loadFile(u, 'tiny-local.gguf'),
+      `${h.files.url}/tiny.gguf`,
+    );
+    expect(loaded.error).toBeUndefined();
+    expect(loaded.info!.layers).toBe(6);
+    const viaFile = await generate(h.page, { tokens: [2, 105, 500, 501], maxTokens: 6, sampling: { temperature: 0 } });
+    expect(viaFile.result!.tokens).toEqual(viaUrl.result!.tokens);
+  });
 });

@@ -25,6 +25,17 @@ const harness = {
       return { ok: false as const, error: describe(e) };
     }
   },
+  /** Loads a local File (built here from a download, as a file picker would hand it over). */
+  async loadFile(url: string, name: string) {
+    engine ??= createEngine();
+    try {
+      const blob = await (await fetch(url)).blob();
+      const info = await engine.load(new File([blob], name));
+      return { ok: true as const, info };
+    } catch (e) {
+      return { ok: false as const, error: describe(e) };
+    }
+  },
   /** The logits command's WebGPU backend: every row's softcapped logits as base64 float32 LE. */
   async logits(url: string, tokens: number[]) {
     const ctx = await createGpuContext();

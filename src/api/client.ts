@@ -4,7 +4,7 @@ import { installErrorTransfer } from './errors.js';
 import type { CachedModel, EngineApi, GenerateDelta, GenerateRequest, GenerateResult, LoadOptions, LoadProgress, ModelInfo } from './types.js';
 
 export interface EngineClient {
-  load(url: string, options?: LoadOptions & { onProgress?: (p: LoadProgress) => void }): Promise<ModelInfo>;
+  load(model: string | File, options?: LoadOptions & { onProgress?: (p: LoadProgress) => void }): Promise<ModelInfo>;
   /** Streams text deltas; the iterator's return value is the final result. */
   generate(request: GenerateRequest): AsyncGenerator<GenerateDelta, GenerateResult>;
   interrupt(): Promise<void>;
@@ -26,9 +26,9 @@ export function createEngine(options: CreateEngineOptions = {}): EngineClient {
   const worker = options.worker ?? new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), { type: 'module' });
   const api = Comlink.wrap<EngineApi>(worker);
   return {
-    load: (url, o = {}) => {
+    load: (model, o = {}) => {
       const { onProgress, ...loadOptions } = o;
-      return api.load(url, loadOptions, onProgress ? Comlink.proxy(onProgress) : undefined);
+      return api.load(model, loadOptions, onProgress ? Comlink.proxy(onProgress) : undefined);
     },
     async *generate(request) {
       const queue: GenerateDelta[] = [];

@@ -94,7 +94,8 @@ export interface GenerateResult {
 
 /** What the worker exposes over comlink. Callbacks are comlink proxies. */
 export interface EngineApi {
-  load(url: string, options: LoadOptions | undefined, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo>;
+  /** A GGUF URL, a registry id, or a local File (structured-cloned to the worker, imported into the cache). */
+  load(model: string | File, options: LoadOptions | undefined, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo>;
   generate(request: GenerateRequest, onDelta?: (d: GenerateDelta) => void): Promise<GenerateResult>;
   interrupt(): void;
   unload(): Promise<void>;

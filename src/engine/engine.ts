@@ -14,7 +14,7 @@ import { Tokenizer } from '../runtime/tokenizer.js';
 import { TokenizerError } from '../runtime/tokenizer-errors.js';
 import type { ByteSource } from '../gguf/types.js';
 import { HttpSourceError, openHttpSource } from '../storage/http-source.js';
-import { deleteAllModels, deleteModel, ensureModel, findModelEntry, listModels, StorageError } from '../storage/index.js';
+import { deleteAllModels, deleteModel, ensureModel, findModelEntry, importLocalFile, listModels, StorageError } from '../storage/index.js';
 
 interface Loaded {
   readonly scope: AllocationScope;
@@ -32,7 +32,9 @@ export class Engine implements EngineApi {
   /** Aborts a download in progress (interrupt, unload); the stored chunks stay and the next load resumes. */
   private loadAbort = new AbortController();
 
-  async load(url: string, options: LoadOptions = {}, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
+  /** `target`: a GGUF URL, a registry id, or a local File (imported into the same cache). */
+  async load(target: string | File, options: LoadOptions = {}, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
+    const url = typeof target === 'string' ? target : target.name;
     return this.exclusive(async () => {
       await this.unloadNow();
       const ctx = await this.context();
@@ -42,14 +44,21 @@ export class Engine implements EngineApi {
       let release = () => {};
       let fromCache = false;
       let persisted: boolean | undefined;
-      if (options.cache === false) {
+      const toProgress = (p: LoadProgress) => onProgress?.({ phase: p.phase, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, rate: p.rate, etaSeconds: p.etaSeconds });
+      if (typeof target !== 'string') {
+        const imported = await importLocalFile(target, { sha256: options.sha256, onProgress: toProgress });
+        source = imported.source;
+        release = () => imported.source.release();
+        fromCache = imported.fromCache;
+        persisted = imported.persisted;
+      } else if (options.cache === false) {
         source = await openHttpSource(url);
       } else {
         const entry = findModelEntry(url);
         this.loadAbort = new AbortController();
         const ensured = await ensureModel(entry ?? { url, sha256: options.sha256, size: options.size }, {
           signal: this.loadAbort.signal,
-          onProgress: (p) => onProgress?.({ phase: p.phase, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, rate: p.rate, etaSeconds: p.etaSeconds }),
+          onProgress: toProgress,
         });
         source = ensured.source;
         release = () => ensured.source.release();
