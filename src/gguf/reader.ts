@@ -1,9 +1,10 @@
 // Streaming GGUF header reader: parses metadata and tensor infos from growing byte ranges of a ByteSource
 // (never the whole file), validating every length, count, shape and offset before allocating or trusting it.
-// Also reads a tensor's bytes, or a range of its rows, once the header is known.
+// Tensor bytes are read with src/gguf/tensor-data.ts once the header is known.
 import { GgufError } from './errors.js';
 import { ggmlTypeName, ggmlTypeTraits, tensorByteSize } from './ggml-types.js';
 import { GgufValueType } from './types.js';
+import { decodeUtf8 } from './utf8.js';
 import type {
   ByteSource,
   GgufArray,
@@ -62,64 +63,6 @@ const MIN_TENSOR_INFO_BYTES = 8 + 4 + 4 + 8;
 /** Thrown inside the synchronous parser when the buffered prefix ends; the driver reads more and resumes. */
 class NeedMore {
   constructor(readonly end: number) {}
-}
-
-const longDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/**
- * Decodes UTF-8 strictly (no replacement characters, BOM kept); undefined when the bytes are not valid UTF-8.
- * Short strings, the bulk of a vocabulary, take a hand-written path that avoids TextDecoder's per-call cost.
- */
-export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string | undefined {
-  if (end - start > 64) {
-    try {
-      return longDecoder.decode(bytes.subarray(start, end));
-    } catch {
-      return undefined;
-    }
-  }
-  let i = start;
-  while (i < end && bytes[i] < 0x80) i++;
-  if (i === end) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
-  const units: number[] = [];
-  for (let k = start; k < i; k++) units.push(bytes[k]);
-  while (i < end) {
-    const c = bytes[i];
-    if (c < 0x80) {
-      units.push(c);
-      i++;
-      continue;
-    }
-    let extra: number;
-    let cp: number;
-    let min: number;
-    if (c >= 0xc2 && c <= 0xdf) {
-      extra = 1;
-      cp = c & 0x1f;
-      min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      extra = 2;
-      cp = c & 0x0f;
-      min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      extra = 3;
-      cp = c & 0x07;
-      min = 0x10000;
-    } else {
-      return undefined;
-    }
-    if (i + extra >= end) return undefined;
-    for (let k = 1; k <= extra; k++) {
-      const cc = bytes[i + k];
-      if ((cc & 0xc0) !== 0x80) return undefined;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return undefined;
-    if (cp < 0x10000) units.push(cp);
-    else units.push(0xd800 + ((cp - 0x10000) >> 10), 0xdc00 + ((cp - 0x10000) & 0x3ff));
-    i += extra + 1;
-  }
-  return String.fromCharCode.apply(null, units);
 }
 
 function isPowerOfTwo(n: number): boolean {
@@ -642,41 +585,4 @@ export async function readGgufHeader(source: ByteSource, options: ReadGgufOption
     dataOffset,
     fileSize,
   };
-}
-
-/** Bytes of one row (dims[0] elements) of a tensor. */
-export function tensorRowBytes(tensor: GgufTensorInfo): number {
-  return tensor.byteSize / tensorRowCount(tensor);
-}
-
-/** Rows in a tensor: the product of all dims but the first. */
-export function tensorRowCount(tensor: GgufTensorInfo): number {
-  return tensor.elementCount / (tensor.dims[0] ?? 1);
-}
-
-/** Reads a whole tensor's bytes. */
-export function readTensorBytes(source: ByteSource, header: GgufHeader, tensor: GgufTensorInfo): Promise<Uint8Array> {
-  return source.read(header.dataOffset + tensor.offset, tensor.byteSize);
-}
-
-/**
- * Reads rows [firstRow, firstRow + rowCount) of a tensor, a row being dims[0] elements (for the per-layer
- * embedding table [P·L, V], one row is one token's embeddings for every layer).
- */
-export function readTensorRows(
-  source: ByteSource,
-  header: GgufHeader,
-  tensor: GgufTensorInfo,
-  firstRow: number,
-  rowCount: number,
-): Promise<Uint8Array> {
-  const rows = tensorRowCount(tensor);
-  if (!Number.isSafeInteger(firstRow) || !Number.isSafeInteger(rowCount) || firstRow < 0 || rowCount < 0 ||
-    firstRow + rowCount > rows) {
-    return Promise.reject(
-      new RangeError(`Rows [${firstRow}, ${firstRow + rowCount}) are outside tensor "${tensor.name}", which has ${rows} rows.`),
-    );
-  }
-  const rowBytes = tensorRowBytes(tensor);
-  return source.read(header.dataOffset + tensor.offset + firstRow * rowBytes, rowCount * rowBytes);
 }

@@ -1,17 +1,13 @@
 // Reads a GemmaConfig from a GGUF byte source: metadata plus the two small tensors it depends on.
 import { dequantize } from '../gguf/dequantize.js';
+import { readTensorBytes } from '../gguf/tensor-data.js';
 import type { ByteSource, GgufHeader, GgufTensorInfo } from '../gguf/types.js';
 import { createGemmaConfig, type GemmaConfig } from './config.js';
 import { checkGemmaTensors, layerTensorName } from './tensor-plan.js';
 
-/** Reads one tensor's bytes (absolute offset = data section + tensor offset). */
-export function readTensor(source: ByteSource, header: GgufHeader, info: GgufTensorInfo): Promise<Uint8Array> {
-  return source.read(header.dataOffset + info.offset, info.byteSize);
-}
-
 /** Reads and dequantizes a whole tensor to f32. */
 export async function readTensorF32(source: ByteSource, header: GgufHeader, info: GgufTensorInfo): Promise<Float32Array> {
-  return dequantize(info.type, await readTensor(source, header, info), info.elementCount, undefined, info.name);
+  return dequantize(info.type, await readTensorBytes(source, header, info), info.elementCount, undefined, info.name);
 }
 
 /** Config from metadata, rope_freqs and layer_output_scale; also checks every tensor's presence, dims and type. */

@@ -6,7 +6,8 @@ import type { ByteSource, GgufHeader, GgufTensorInfo } from '../gguf/types.js';
 import type { DenseMatrix } from '../reference/math.js';
 import type { ReferenceLayerWeights, ReferenceWeights } from '../reference/weights.js';
 import type { GemmaConfig } from './config.js';
-import { readTensor, readTensorF32 } from './load-config.js';
+import { readTensorBytes } from '../gguf/tensor-data.js';
+import { readTensorF32 } from './load-config.js';
 import { layerTensorName } from './tensor-plan.js';
 
 export async function loadReferenceWeights(
@@ -63,7 +64,7 @@ export async function loadReferenceWeights(
   const output: DenseMatrix = untied ?? {
     rows: embd.dims[1],
     cols: embd.dims[0],
-    data: dequantize(embd.type, await readTensor(source, header, embd), embd.elementCount, undefined, embd.name),
+    data: dequantize(embd.type, await readTensorBytes(source, header, embd), embd.elementCount, undefined, embd.name),
   };
 
   return {
@@ -79,7 +80,7 @@ export async function loadReferenceWeights(
 
 /** Keeps a 2-D tensor's raw bytes and dequantizes one row on request. */
 async function rowReader(source: ByteSource, header: GgufHeader, t: GgufTensorInfo): Promise<(row: number) => Float32Array> {
-  const bytes = await readTensor(source, header, t);
+  const bytes = await readTensorBytes(source, header, t);
   const traits = ggmlTypeTraits(t.type)!;
   const rowLength = t.dims[0];
   const rowBytes = (rowLength / traits.blockSize) * traits.typeSize;
