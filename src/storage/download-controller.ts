@@ -37,6 +37,7 @@ export function createModelDownload(spec: ModelSpec, options: Omit<EnsureModelOp
     const c = controller;
     run = ensureModel(spec, { ...options, signal: c.signal }).then(
       (m) => {
+        if (state === 'cancelled') return undefined; // finished just as cancel() ran: cancel deletes it and rejects
         state = 'done';
         resolveResult(m);
         return m;

@@ -1,7 +1,7 @@
 // The download pipeline in Node against a fake Range server and an in-memory store: every fault ends in a
 // verified model or a clear error, stored chunks are never fetched twice, and resume keeps the hash state.
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { deleteAllModels, deleteModel, listModels, openCachedModel } from './cache.js';
 import { createModelDownload } from './download-controller.js';
 import { ensureModel, type EnsureModelOptions } from './ensure-model.js';
@@ -299,21 +299,21 @@ describe('ensureModel (fake server, memory store)', () => {
 
   it('pause / resume / cancel with a download controller', async () => {
     const { store, opts } = setup();
-    let paused = false;
+    // Pause and cancel are triggered from progress events, not timers, so a fast machine cannot finish the
+    // download before the controller acts.
+    let pausing: Promise<void> | undefined;
     const d: ReturnType<typeof createModelDownload> = createModelDownload(
       { url: URL_, sha256: SHA, size: SIZE },
       {
         ...opts,
         concurrency: 1,
         onProgress: (p) => {
-          if (!paused && p.bytesDone > 3 * CHUNK) {
-            paused = true;
-            void d.pause();
-          }
+          if (!pausing && p.bytesDone > 3 * CHUNK) pausing = d.pause();
         },
       },
     );
-    await new Promise((r) => setTimeout(r, 200));
+    await vi.waitFor(() => expect(pausing).toBeDefined());
+    await pausing;
     expect(d.state).toBe('paused');
     const kept = (await store.chunkIndices(d.modelId)).length;
     expect(kept).toBeGreaterThan(0);
@@ -321,9 +321,19 @@ describe('ensureModel (fake server, memory store)', () => {
     const m = await d.result;
     expect(m.verified).toBe(true);
 
-    const c = createModelDownload({ url: URL_ + '?2', sha256: SHA, size: SIZE }, { ...opts, concurrency: 1 });
-    await new Promise((r) => setTimeout(r, 20));
-    await c.cancel();
+    let cancelling: Promise<void> | undefined;
+    const c: ReturnType<typeof createModelDownload> = createModelDownload(
+      { url: URL_ + '?2', sha256: SHA, size: SIZE },
+      {
+        ...opts,
+        concurrency: 1,
+        onProgress: (p) => {
+          if (!cancelling && p.bytesDone > 0) cancelling = c.cancel();
+        },
+      },
+    );
+    await vi.waitFor(() => expect(cancelling).toBeDefined());
+    await cancelling;
     await expect(c.result).rejects.toMatchObject({ code: 'ABORTED' });
     expect(store.records.has(c.modelId)).toBe(false);
     expect(await store.chunkIndices(c.modelId)).toEqual([]);
