@@ -1,7 +1,8 @@
 // matvec: y[m, first_row + n] (+)= sum_k W[n, k] * x[m, k], m < p.m (1..8 activation rows), for one part
 // (R rows) of a packed weight (src/kernels/weight-layout.ts). f32 activations, f32 accumulation.
 // Concatenated after: lib/weight-common.wgsl, lib/weight-TYPE.wgsl (bindings 3..6, w_gran),
-// lib/load-x-vec4.wgsl or lib/load-x-f32.wgsl (binding 1, load_x4/load_x1).
+// lib/load-x-vec4.wgsl or lib/load-x-f32.wgsl (binding 1, load_x4/load_x1), and lib/matvec-x.wgsl or
+// lib/matvec-x-subgroup.wgsl (MvIn, x_granule: how a thread gets a granule's activations).
 // bindings (group 0):
 //   0 uniform  p     { K, R, ng (32-element granules per row), x_off, x_stride, y_off, y_stride, first_row,
 //                      m (activation rows), accumulate (0: y = W x, 1: y += W x) }
@@ -43,27 +44,25 @@ fn xq(e: u32, kk: u32) -> vec4<f32> {
 struct Xg { x0: vec4<f32>, x1: vec4<f32>, x2: vec4<f32>, x3: vec4<f32>,
             x4: vec4<f32>, x5: vec4<f32>, x6: vec4<f32>, x7: vec4<f32>, s0: f32, s1: f32 }
 
-fn xload(e: u32, kk: u32) -> Xg {
-  let x0 = xq(e, kk);
-  let x1 = xq(e + 4u, kk + 4u);
-  let x2 = xq(e + 8u, kk + 8u);
-  let x3 = xq(e + 12u, kk + 12u);
-  let x4 = xq(e + 16u, kk + 16u);
-  let x5 = xq(e + 20u, kk + 20u);
-  let x6 = xq(e + 24u, kk + 24u);
-  let x7 = xq(e + 28u, kk + 28u);
+fn xload(e: u32, kk: u32, in: MvIn) -> Xg {
+  let v = x_granule(e, kk, in);
   var s0 = 0.0;
   var s1 = 0.0;
   if (W_HAS_OFFSET) {
-    s0 = dot((x0 + x1) + (x2 + x3), ONE);
-    s1 = dot((x4 + x5) + (x6 + x7), ONE);
+    s0 = dot((v.x0 + v.x1) + (v.x2 + v.x3), ONE);
+    s1 = dot((v.x4 + v.x5) + (v.x6 + v.x7), ONE);
   }
-  return Xg(x0, x1, x2, x3, x4, x5, x6, x7, s0, s1);
+  if (SCALED) {
+    return Xg(v.x0 * X_SCALE_LO, v.x1 * X_SCALE_HI, v.x2 * X_SCALE_LO, v.x3 * X_SCALE_HI,
+              v.x4 * X_SCALE_LO, v.x5 * X_SCALE_HI, v.x6 * X_SCALE_LO, v.x7 * X_SCALE_HI, s0, s1);
+  }
+  return Xg(v.x0, v.x1, v.x2, v.x3, v.x4, v.x5, v.x6, v.x7, s0, s1);
 }
 
 fn gdot(g: Gran, x: Xg) -> f32 {
-  let v0 = g.c0 * x.x0 + g.c1 * x.x1 + g.c2 * x.x2 + g.c3 * x.x3;
-  let v1 = g.c4 * x.x4 + g.c5 * x.x5 + g.c6 * x.x6 + g.c7 * x.x7;
+  // fma: one instruction instead of two on CPUs, where the decode arithmetic, not memory, sets the pace
+  let v0 = fma(g.c3, x.x3, fma(g.c2, x.x2, fma(g.c1, x.x1, g.c0 * x.x0)));
+  let v1 = fma(g.c7, x.x7, fma(g.c6, x.x6, fma(g.c5, x.x5, g.c4 * x.x4)));
   var t = g.a0 * dot(v0, ONE) + g.a1 * dot(v1, ONE);
   if (W_HAS_OFFSET) { t += g.b0 * x.s0 + g.b1 * x.s1; }
   return t;
@@ -104,8 +103,10 @@ fn store(m: u32, row: u32, v: f32) {
 }
 
 @compute @workgroup_size(WG_ROWS * LANES)
-fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>,
-        @builtin(num_workgroups) nwg: vec3<u32>) {
+fn main(in: MvIn) {
+  let lid = in.lid;
+  let wid = in.wid;
+  let nwg = in.nwg;
   let rr = lid % WG_ROWS;
   let lane = lid / WG_ROWS;
   let base = (wid.y * nwg.x + wid.x) * WG_ROWS * RPT + rr;
@@ -118,9 +119,9 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     let e = p.x_off + kk;
     let w = rows_gran(g, r);
     if (MULTI) {
-      for (var m = 0u; m < p.m; m++) { acc[m] += rows_dot(w, xload(e + m * p.x_stride, kk)); }
+      for (var m = 0u; m < p.m; m++) { acc[m] += rows_dot(w, xload(e + m * p.x_stride, kk, in)); }
     } else {
-      acc0 += rows_dot(w, xload(e, kk));
+      acc0 += rows_dot(w, xload(e, kk, in));
     }
   }
   if (!MULTI) { acc[0] = acc0; }

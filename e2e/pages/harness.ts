@@ -6,6 +6,7 @@ import { readGgufHeader } from '../../src/gguf/reader.js';
 import { createGpuContext } from '../../src/gpu/context.js';
 import { GemmaModel } from '../../src/model/gemma-model.js';
 import { runBench, type BenchOptions } from './bench-run.js';
+import { runKernelBench, type KernelBenchOptions } from './kernel-bench-run.js';
 import { openHttpSource } from '../../src/storage/http-source.js';
 
 let engine: EngineClient | undefined;
@@ -58,6 +59,7 @@ const harness = {
     }
   },
   bench: (url: string, options: BenchOptions) => runBench(url, options),
+  kernelBench: (options: KernelBenchOptions) => runKernelBench(options),
   async generate(request: GenerateRequest) {
     try {
       const it = engine!.generate(request);

@@ -15,12 +15,28 @@ struct Gran {
 const SH_LO = vec4<u32>(0u, 8u, 16u, 24u);
 const SH_HI = vec4<u32>(4u, 12u, 20u, 28u);
 
+// SCALED (set only by matvec, only for the decoders that support it: Q4_0, Q4_1, Q4_K, Q6_K; weight-shaders.ts):
+// a code is left at its bit position, q * 2^s (exact in f32), which saves a shift per weight; the kernel
+// multiplies each activation by 2^-s instead (X_SCALE_LO/HI: exact too), once per granule for all its rows.
+override SCALED: bool = false;
+const M_LO = vec4<u32>(0xfu, 0xf00u, 0xf0000u, 0xf000000u);
+const X_SCALE_LO = vec4<f32>(1.0, 0x1p-8f, 0x1p-16f, 0x1p-24f);
+const X_SCALE_HI = vec4<f32>(0x1p-4f, 0x1p-12f, 0x1p-20f, 1.0);
+
 // Small non-negative integers to f32 through i32 (one instruction on CPUs, unlike u32 -> f32).
 fn u2f(v: vec4<u32>) -> vec4<f32> { return vec4<f32>(bitcast<vec4<i32>>(v)); }
 
 // 4-bit codes of elements 8t..8t+3 (lo) and 8t+4..8t+7 (hi) from word t of a repacked nibble granule.
-fn nib_lo(w: u32) -> vec4<u32> { return (vec4<u32>(w) >> SH_LO) & vec4<u32>(15u); }
-fn nib_hi(w: u32) -> vec4<u32> { return (vec4<u32>(w) >> SH_HI) & vec4<u32>(15u); }
+// SCALED: the same codes times (1, 2^8, 2^16, 2^24) and (2^4, 2^12, 2^20, 1) (the top one shifted down: it
+// would not fit in i32).
+fn nib_lo(w: u32) -> vec4<u32> {
+  if (SCALED) { return vec4<u32>(w) & M_LO; }
+  return (vec4<u32>(w) >> SH_LO) & vec4<u32>(15u);
+}
+fn nib_hi(w: u32) -> vec4<u32> {
+  if (SCALED) { return vec4<u32>(w & 0xf0u, w & 0xf000u, w & 0xf00000u, w >> 28u); }
+  return (vec4<u32>(w) >> SH_HI) & vec4<u32>(15u);
+}
 
 // f16 number `i` of an array of f16 pairs packed in u32 words (given the word holding it).
 fn half_of(word: u32, i: u32) -> f32 { return unpack2x16float(word)[i & 1u]; }

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockSizeOf, KERNEL_WEIGHT_TYPES, randomWeight, typeName } from '../../scripts/fixtures/quant-weights.js';
 import type { GpuContext } from '../gpu/context.js';
 import { matvecRef } from '../reference/matvec.js';
-import { bindMatvec, type MatvecShape } from './matvec.js';
+import { bindMatvec, isCpuAdapter, matvecSubgroupXEnabled, type MatvecShape } from './matvec.js';
+import { probeMatvecSubgroups } from './matvec-probe.js';
 import { testContext } from './test-helpers.js';
 import { runLinearCases, type LinearCase } from './weight-test-helpers.js';
 
@@ -64,5 +65,31 @@ describe('matvec', () => {
     const cases = [{ w, m: 2, accumulate: false }, { w, m: 1, accumulate: true }];
     const failures = await runLinearCases(ctx, bindMatvec, cases, type + 1, matvecRef, (parts) => expect(parts).toBeGreaterThanOrEqual(3));
     expect(failures).toEqual([]);
+  });
+
+  // The CPU-adapter variant whose subgroup lanes share activation loads: the start-up probe enables it exactly
+  // where subgroups exist on a CPU adapter (SwiftShader here), and it matches the reference for every type,
+  // with K tails, m > 1, offsets and split weights.
+  it('subgroup activation variant: probe, then every type', async () => {
+    const expected = ctx.features.subgroups && isCpuAdapter(ctx);
+    expect(await probeMatvecSubgroups(ctx)).toBe(expected);
+    expect(matvecSubgroupXEnabled(ctx)).toBe(expected);
+    expect(ctx.features.subgroups, 'SwiftShader offers subgroups; this test must exercise the variant').toBe(true);
+    const shapes: MatvecShape[] = [
+      { wgRows: 64, lanes: 1, rpt: 4, subgroupX: true },
+      { wgRows: 16, lanes: 1, rpt: 2, subgroupX: true },
+    ];
+    for (const type of KERNEL_WEIGHT_TYPES) {
+      const bs = blockSizeOf(type);
+      const cases: LinearCase[] = [
+        { w: randomWeight(type, 37, bs === 1 ? 1541 : 7 * bs, 77 + type), m: 1, accumulate: false },
+        { w: randomWeight(type, 300, bs === 1 ? 99 : 3 * bs, 78 + type, 'blocks'), m: 5, accumulate: true },
+        { w: randomWeight(type, 37, bs === 1 ? 64 : 2 * bs, 79 + type), m: 2, accumulate: true, xOffset: 8, xStride: (bs === 1 ? 64 : 2 * bs) + 4, yOffset: 3, yStride: 41 },
+      ];
+      for (const shape of shapes) {
+        const failures = await runLinearCases(ctx, (c, a) => bindMatvec(c, a, shape), cases, type + 9, matvecRef);
+        expect(failures, `${typeName(type)} ${JSON.stringify(shape)}`).toEqual([]);
+      }
+    }
   });
 });

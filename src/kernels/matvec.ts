@@ -1,11 +1,13 @@
 // Decode matrix-vector product on a packed weight: y[m, :] (+)= W x[m, :] for 1..8 activation rows, one
 // dispatch per weight part (row range). Also the argument shape shared by matmul and linear.
+import matvecXSubgroupWgsl from '../../shaders/lib/matvec-x-subgroup.wgsl?raw';
+import matvecXWgsl from '../../shaders/lib/matvec-x.wgsl?raw';
 import matvecWgsl from '../../shaders/matvec.wgsl?raw';
 import { createUniformBuffer } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
 import { createBindGroup, fixedOp, getPipeline, grid2d, type BoundOp } from '../gpu/kernel.js';
 import { granulesPerRow, type GpuWeight } from './weight-layout.js';
-import { weightKernelSource } from './weight-shaders.js';
+import { supportsScaledCodes, weightKernelSource, type KernelExtras } from './weight-shaders.js';
 
 export interface LinearArgs {
   readonly weight: GpuWeight; // [N = rows, K = cols]
@@ -58,7 +60,31 @@ export interface MatvecShape {
   readonly lanes: number;
   /** Rows per thread (1, 2 or 4): each activation load serves this many rows. */
   readonly rpt: number;
+  /**
+   * The 4 lanes of a subgroup share each granule's activation loads (lib/matvec-x-subgroup.wgsl). Only with
+   * lanes = 1, and only once probeMatvecSubgroups found that it computes correctly on this device.
+   */
+  readonly subgroupX?: boolean;
 }
+
+const subgroupXVerified = new WeakMap<GPUDevice, boolean>();
+
+/** Records the start-up probe's verdict on the subgroup activation variant (src/kernels/matvec-probe.ts). */
+export function setMatvecSubgroupX(ctx: GpuContext, verified: boolean): void {
+  subgroupXVerified.set(ctx.device, verified);
+}
+
+export function matvecSubgroupXEnabled(ctx: GpuContext): boolean {
+  return subgroupXVerified.get(ctx.device) === true;
+}
+
+const PLAIN_X: KernelExtras = { variant: 'x', snippets: [matvecXWgsl] };
+const SUBGROUP_X: KernelExtras = {
+  variant: 'x-subgroup',
+  // The main loop is uniform whenever this variant is used (lanes = 1); the analysis cannot see that.
+  header: 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);',
+  snippets: [matvecXSubgroupWgsl],
+};
 
 /**
  * Workgroup shape for a part of `rows` rows and `granules` 32-element granules per row.
@@ -69,7 +95,7 @@ export interface MatvecShape {
  * fills >= ~256 workgroups; adjacent threads read adjacent 16-byte units of the same plane.
  */
 export function matvecShape(ctx: GpuContext, rows: number, granules: number): MatvecShape {
-  if (isCpuAdapter(ctx)) return { wgRows: 64, lanes: 1, rpt: 4 };
+  if (isCpuAdapter(ctx)) return { wgRows: 64, lanes: 1, rpt: 4, subgroupX: matvecSubgroupXEnabled(ctx) };
   const threads = Math.min(256, ctx.limits.maxInvocationsPerWorkgroup);
   const lanes = Math.max(1, Math.min(pow2ceil(65536 / rows), 64, pow2floor(granules), threads / 4));
   return { wgRows: threads / lanes, lanes, rpt: 1 };
@@ -85,15 +111,17 @@ export function bindMatvec(ctx: GpuContext, a: LinearArgs, shape?: MatvecShape):
   checkLinearArgs(a, 'matvec');
   if (a.m > MATVEC_MAX_ROWS) throw new RangeError(`matvec ${w.name}: m = ${a.m} > ${MATVEC_MAX_ROWS}; use bindMatmul or bindLinear`);
   const ng = granulesPerRow(w.type, w.cols);
-  const source = weightKernelSource('matvec', matvecWgsl, w.type, xLoadVariant(a));
   return w.parts.map((part) => {
-    const { wgRows, lanes, rpt } = shape ?? matvecShape(ctx, part.rowCount, ng);
+    const { wgRows, lanes, rpt, subgroupX } = shape ?? matvecShape(ctx, part.rowCount, ng);
+    if (subgroupX && lanes !== 1) throw new RangeError(`matvec ${w.name}: the subgroup activation variant needs lanes = 1`);
+    const source = weightKernelSource('matvec', matvecWgsl, w.type, xLoadVariant(a), subgroupX ? SUBGROUP_X : PLAIN_X);
     const pipeline = getPipeline(ctx, source, {
       WG_ROWS: wgRows,
       LANES: lanes,
       RPT: rpt,
       MULTI: a.m > 1 ? 1 : 0,
       TAIL: w.cols % 32 !== 0 ? 1 : 0,
+      SCALED: supportsScaledCodes(w.type) ? 1 : 0,
     });
     const params = createUniformBuffer(
       ctx,

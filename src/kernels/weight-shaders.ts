@@ -21,18 +21,40 @@ const DECODERS: Record<string, string> = { f32, f16, bf16, q8_0, q4_0, q4_1, q5_
 
 const cache = new Map<string, KernelSource>();
 
+/** Extra WGSL around a weight kernel: `header` goes first (enable/diagnostic directives), `snippets` before the kernel. */
+export interface KernelExtras {
+  /** Names this combination in the pipeline cache (and in error messages). */
+  readonly variant: string;
+  readonly header?: string;
+  readonly snippets?: readonly string[];
+}
+
 /**
  * The kernel `name` (code `kernel`) specialised for weight `type`; `xLoad` adds the activation loader
  * (vec4: x offsets and strides are multiples of 4; f32: any), 'none' for kernels without activations.
  */
-export function weightKernelSource(name: string, kernel: string, type: number, xLoad: 'vec4' | 'f32' | 'none'): KernelSource {
+export function weightKernelSource(
+  name: string,
+  kernel: string,
+  type: number,
+  xLoad: 'vec4' | 'f32' | 'none',
+  extras?: KernelExtras,
+): KernelSource {
   const decoder = weightLayout(type).shader;
-  const key = `${name}:${decoder}:${xLoad}`;
+  const key = `${name}:${decoder}:${xLoad}${extras ? `:${extras.variant}` : ''}`;
   let source = cache.get(key);
   if (!source) {
     const x = xLoad === 'vec4' ? loadXVec4 : xLoad === 'f32' ? loadXF32 : '';
-    source = { name: key, code: [common, DECODERS[decoder], x, kernel].join('\n') };
+    const parts = [extras?.header ?? '', common, DECODERS[decoder], x, ...(extras?.snippets ?? []), kernel];
+    source = { name: key, code: parts.filter((p) => p !== '').join('\n') };
     cache.set(key, source);
   }
   return source;
+}
+
+/** Decoders that can leave codes at their bit positions, so matvec may read them SCALED (weight-common.wgsl). */
+const SCALED_DECODERS = new Set(['q4_0', 'q4_1', 'q4_k', 'q6_k']);
+
+export function supportsScaledCodes(type: number): boolean {
+  return SCALED_DECODERS.has(weightLayout(type).shader);
 }

@@ -1,5 +1,6 @@
 // GemmaModel: a loaded model on the GPU with its KV cache. Runs token chunks through the forward pass
 // (chunked prefill with the exact KV-shared-layer skip of spec §3.5, single-token decode) and exposes the logits.
+import { probeMatvecSubgroups } from '../kernels/matvec-probe.js';
 import type { ByteSource, GgufHeader } from '../gguf/types.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { BoundOp } from '../gpu/kernel.js';
@@ -64,6 +65,7 @@ export class GemmaModel {
     const chunkSizes = [...(options.chunkSizes ?? [64, 16, 4])].filter((m) => m > 1 && m <= contextLength).sort((a, b) => b - a);
     const weights = await loadGpuWeights(ctx, source, header, config, options.onProgress);
     const t2 = performance.now();
+    await probeMatvecSubgroups(ctx); // before any op is bound: decides the matvec variant
     const kv = createKvCache(ctx, config, contextLength, Math.max(1, ...chunkSizes));
     const forward = new GpuForward(ctx, config, weights, kv, { chunkSizes, allRowLogits: options.allRowLogits });
     const t3 = performance.now();
