@@ -15,7 +15,7 @@ struct Gran {
 const SH_LO = vec4<u32>(0u, 8u, 16u, 24u);
 const SH_HI = vec4<u32>(4u, 12u, 20u, 28u);
 
-// SCALED (set only by matvec, only for the decoders that support it: Q4_0, Q4_1, Q4_K, Q6_K; weight-shaders.ts):
+// SCALED (set only by matvec, for the 4-, 5- and 6-bit decoders; weight-shaders.ts SCALED_DECODERS):
 // a code is left at its bit position, q * 2^s (exact in f32), which saves a shift per weight; the kernel
 // multiplies each activation by 2^-s instead (X_SCALE_LO/HI: exact too), once per granule for all its rows.
 override SCALED: bool = false;
@@ -36,6 +36,22 @@ fn nib_lo(w: u32) -> vec4<u32> {
 fn nib_hi(w: u32) -> vec4<u32> {
   if (SCALED) { return vec4<u32>(w & 0xf0u, w & 0xf000u, w & 0xf00000u, w >> 28u); }
   return (vec4<u32>(w) >> SH_HI) & vec4<u32>(15u);
+}
+
+// Extra code bits (Q5's 5th bit: X1; Q6_K's top 2 bits: X2) of the lo / hi elements of a word, from h = the
+// extra-bit word shifted so that they sit at bits 8i..: placed just above the element's nib_lo / nib_hi nibble.
+const X1 = vec4<u32>(0x1u, 0x100u, 0x10000u, 0x1000000u);
+const X2 = vec4<u32>(0x3u, 0x300u, 0x30000u, 0x3000000u);
+fn xbits_lo(h: u32, mask: vec4<u32>) -> vec4<u32> {
+  if (SCALED) { return (vec4<u32>(h) & mask) << vec4<u32>(4u); }
+  return ((vec4<u32>(h) >> SH_LO) & vec4<u32>(mask.x)) << vec4<u32>(4u);
+}
+fn xbits_hi(h: u32, mask: vec4<u32>) -> vec4<u32> {
+  if (SCALED) {
+    let t = (vec4<u32>(h) & mask) << vec4<u32>(8u, 8u, 8u, 0u);
+    return vec4<u32>(t.x, t.y, t.z, t.w >> 20u);  // the top element is not scaled (nib_hi)
+  }
+  return ((vec4<u32>(h) >> SH_LO) & vec4<u32>(mask.x)) << vec4<u32>(4u);
 }
 
 // f16 number `i` of an array of f16 pairs packed in u32 words (given the word holding it).

@@ -53,7 +53,7 @@ export function weightKernelSource(
 }
 
 /** Decoders that can leave codes at their bit positions, so matvec may read them SCALED (weight-common.wgsl). */
-const SCALED_DECODERS = new Set(['q4_0', 'q4_1', 'q4_k', 'q6_k']);
+const SCALED_DECODERS = new Set(['q4_0', 'q4_1', 'q5_0', 'q5_1', 'q4_k', 'q5_k', 'q6_k']);
 
 export function supportsScaledCodes(type: number): boolean {
   return SCALED_DECODERS.has(weightLayout(type).shader);
