@@ -1,4 +1,4 @@
-// npm run bench [-- --models e2b-q4_0,e2b-q4_k_m,e4b-q4_0,e4b-q4_k_m --prompt 64 --decode 8 --ctx 4096]
+// npm run bench [-- --models e2b-q4_0,e2b-q4_k_m,e4b-q4_0,e4b-q4_k_m --prompt 64 --decode 8 --ctx 4096 --profile]
 // Builds GGUFs with the real E2B/E4B dimensions (random weights in the tensor-type mixes real files use; cached in
 // .cache/bench/), runs each in headless Chromium on WebGPU, and prints JSON plus a table.
 import { existsSync } from 'node:fs';
@@ -41,6 +41,7 @@ async function main() {
       decode: { type: 'string', default: '8' },
       ctx: { type: 'string', default: '4096' },
       copy: { type: 'string', default: '256' },
+      profile: { type: 'boolean', default: false },
     },
   });
   const names = values.models!.split(',');
@@ -52,7 +53,7 @@ async function main() {
     try {
       h.files.serve('/model.gguf', file);
       await h.page.waitForFunction(() => document.title === 'ready');
-      const options = { promptTokens: Number(values.prompt), decodeTokens: Number(values.decode), contextLength: Number(values.ctx), copyMiB: Number(values.copy) };
+      const options = { promptTokens: Number(values.prompt), decodeTokens: Number(values.decode), contextLength: Number(values.ctx), copyMiB: Number(values.copy), profile: values.profile };
       const r = await h.page.evaluate(
         ([url, o]) => (window as never as { harness: { bench(u: string, o: unknown): Promise<unknown> } }).harness.bench(url, o),
         [`${h.files.url}/model.gguf`, options] as const,
@@ -73,6 +74,17 @@ async function main() {
     console.log(
       `| ${r.name} | ${fmt(r.decodeTokensPerSecond, 3)} | ${fmt(r.prefillTokensPerSecond)} (${r.promptTokens}) | ${fmt(Number(r.ttftMs) / 1000, 1)} | ${fmt(Number(r.loadMs) / 1000, 1)} | ${fmt(Number(r.gpuBytes) / 1e6, 0)} | ${fmt(Number(r.weightBytesPerToken) / 1e6, 0)} | ${r.dispatchesPerToken} | ${fmt(r.effectiveGBps)} | ${fmt(r.copyGBps)} | ${fmt(Number(r.ratioToCopy) * 100, 1)} % |`,
     );
+  }
+  printProfile(rows);
+}
+
+function printProfile(rows: Array<Record<string, unknown>>): void {
+  for (const r of rows) {
+    const p = r.profile as { totalMs: number; ops: Array<{ name: string; count: number; ms: number; share: number }> } | undefined;
+    if (!p) continue;
+    console.log(`\nDecode step profile, ${r.name} (timestamp queries, one pass per op): ${p.totalMs.toFixed(0)} ms in all`);
+    console.log('| op | count | ms | share |\n|---|---|---|---|');
+    for (const op of p.ops.slice(0, 25)) console.log(`| ${op.name} | ${op.count} | ${op.ms.toFixed(1)} | ${(op.share * 100).toFixed(1)} % |`);
   }
 }
 

@@ -3,6 +3,7 @@
 import { createStorageBuffer } from '../../src/gpu/buffers.js';
 import { createGpuContext, type GpuContext } from '../../src/gpu/context.js';
 import { StagingReader } from '../../src/gpu/readback.js';
+import { profileOps, summarizeTimings } from '../../src/gpu/profile.js';
 import { submitOps } from '../../src/gpu/recorder.js';
 import { readGgufHeader } from '../../src/gguf/reader.js';
 import { bindBandwidthCopy } from '../../src/kernels/bandwidth-copy.js';
@@ -16,6 +17,8 @@ export interface BenchOptions {
   readonly decodeTokens: number;
   readonly contextLength: number;
   readonly copyMiB: number;
+  /** Also time every op of one decode step (timestamp queries) and report the time per kernel and tensor. */
+  readonly profile?: boolean;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -72,6 +75,9 @@ export async function runBench(url: string, o: BenchOptions) {
       stepMs.push(performance.now() - s0);
       dispatches = r.dispatches + after.length;
     }
+    // One more decode step's ops (same inputs as the last step), each timed in its own pass.
+    const L = model.config.numLayers;
+    const profile = o.profile ? await profileOps(ctx, [...f.decode.input, ...f.layerOps(f.decode, 0, L), ...f.decode.head, ...after]) : null;
     const traffic = decodeTraffic(model.config, f.weights, model.position);
     const decodeMs = median(stepMs);
     const effectiveGBps = traffic.total / (decodeMs / 1000) / 1e9;
@@ -96,6 +102,7 @@ export async function runBench(url: string, o: BenchOptions) {
       effectiveGBps,
       copyGBps,
       ratioToCopy: effectiveGBps / copyGBps,
+      profile: profile ? { totalMs: profile.reduce((t, p) => t + p.ms, 0), ops: summarizeTimings(profile) } : undefined,
       errors: [...ctx.errors],
     };
   } finally {

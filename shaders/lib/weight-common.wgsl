@@ -38,20 +38,27 @@ fn nib_hi(w: u32) -> vec4<u32> {
   return (vec4<u32>(w) >> SH_HI) & vec4<u32>(15u);
 }
 
-// Extra code bits (Q5's 5th bit: X1; Q6_K's top 2 bits: X2) of the lo / hi elements of a word, from h = the
-// extra-bit word shifted so that they sit at bits 8i..: placed just above the element's nib_lo / nib_hi nibble.
-const X1 = vec4<u32>(0x1u, 0x100u, 0x10000u, 0x1000000u);
-const X2 = vec4<u32>(0x3u, 0x300u, 0x30000u, 0x3000000u);
-fn xbits_lo(h: u32, mask: vec4<u32>) -> vec4<u32> {
-  if (SCALED) { return (vec4<u32>(h) & mask) << vec4<u32>(4u); }
-  return ((vec4<u32>(h) >> SH_LO) & vec4<u32>(mask.x)) << vec4<u32>(4u);
+// Codes with extra high bits (Q5: one, X5; Q6_K: two, X6) of the lo / hi elements of word q. h is the granule's
+// extra-bit word shifted for word q (src/kernels/weight-layout.ts): it holds lo element i's bits at 8i + 4, hi
+// element i's at 8i + 8 (i < 3) and hi element 3's at bit 0, so one mask and one or join them to the nibbles of
+// four elements at once (as SCALED codes, or shifted down).
+struct ExtraBits { lo: u32, hi: u32, top: u32, code: u32 }
+const X5 = ExtraBits(0x10101010u, 0x01010100u, 0x1u, 0x1fu);
+const X6 = ExtraBits(0x30303030u, 0x03030300u, 0x3u, 0x3fu);
+fn codes_lo(q: u32, h: u32, x: ExtraBits) -> vec4<u32> {
+  let w = (q & 0x0f0f0f0fu) | (h & x.lo);
+  if (SCALED) { return vec4<u32>(w) & (vec4<u32>(x.code) << SH_LO); }
+  return (vec4<u32>(w) >> SH_LO) & vec4<u32>(x.code);
 }
-fn xbits_hi(h: u32, mask: vec4<u32>) -> vec4<u32> {
+fn codes_hi(q: u32, h: u32, x: ExtraBits) -> vec4<u32> {
+  let w = (q & 0xf0f0f0f0u) | (h & x.hi);
+  let top = (q >> 28u) | ((h & x.top) << 4u);  // not scaled (as nib_hi)
   if (SCALED) {
-    let t = (vec4<u32>(h) & mask) << vec4<u32>(8u, 8u, 8u, 0u);
-    return vec4<u32>(t.x, t.y, t.z, t.w >> 20u);  // the top element is not scaled (nib_hi)
+    let v = vec4<u32>(w) & (vec4<u32>(x.code << 4u) << SH_LO);
+    return vec4<u32>(v.x, v.y, v.z, top);
   }
-  return ((vec4<u32>(h) >> SH_LO) & vec4<u32>(mask.x)) << vec4<u32>(4u);
+  let v = (vec4<u32>(w) >> SH_HI) & vec4<u32>(x.code);
+  return vec4<u32>(v.x, v.y, v.z, top);
 }
 
 // f16 number `i` of an array of f16 pairs packed in u32 words (given the word holding it).

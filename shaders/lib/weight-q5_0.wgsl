@@ -1,5 +1,5 @@
 // Q5_0 weights: binding 3 = low 4 bits [block][row] vec4<u32>, binding 4 = 5th bits [block][row] u32
-// (bit 8i + 2t + h for element 8t + 4h + i), binding 5 = f16 d [block][row], two per u32.
+// (word t's bits at 8i + 4 + t (lo element i), 8i + 8 + t (hi, i < 3), t (hi 3): codes_lo/hi), binding 5 = f16 d [block][row], two per u32.
 // w = d * q - 16 * d  (= d * (q - 16))
 @group(0) @binding(3) var<storage, read> w_q: array<vec4<u32>>;
 @group(0) @binding(4) var<storage, read> w_h: array<u32>;
@@ -11,8 +11,8 @@ fn w_gran(g: u32, row: u32, R: u32) -> Gran {
   let qh = w_h[i];
   let d = half_of(w_d[i >> 1u], i);
   let b = -16.0 * d;
-  return Gran(u2f(nib_lo(q.x) | xbits_lo(qh, X1)), u2f(nib_hi(q.x) | xbits_hi(qh >> 1u, X1)),
-              u2f(nib_lo(q.y) | xbits_lo(qh >> 2u, X1)), u2f(nib_hi(q.y) | xbits_hi(qh >> 3u, X1)),
-              u2f(nib_lo(q.z) | xbits_lo(qh >> 4u, X1)), u2f(nib_hi(q.z) | xbits_hi(qh >> 5u, X1)),
-              u2f(nib_lo(q.w) | xbits_lo(qh >> 6u, X1)), u2f(nib_hi(q.w) | xbits_hi(qh >> 7u, X1)), d, d, b, b);
+  return Gran(u2f(codes_lo(q.x, qh, X5)), u2f(codes_hi(q.x, qh, X5)),
+              u2f(codes_lo(q.y, qh >> 1u, X5)), u2f(codes_hi(q.y, qh >> 1u, X5)),
+              u2f(codes_lo(q.z, qh >> 2u, X5)), u2f(codes_hi(q.z, qh >> 2u, X5)),
+              u2f(codes_lo(q.w, qh >> 3u, X5)), u2f(codes_hi(q.w, qh >> 3u, X5)), d, d, b, b);
 }

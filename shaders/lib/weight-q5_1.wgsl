@@ -9,8 +9,8 @@ fn w_gran(g: u32, row: u32, R: u32) -> Gran {
   let q = w_q[i];
   let qh = w_h[i];
   let dm = unpack2x16float(w_dm[i]);
-  return Gran(u2f(nib_lo(q.x) | xbits_lo(qh, X1)), u2f(nib_hi(q.x) | xbits_hi(qh >> 1u, X1)),
-              u2f(nib_lo(q.y) | xbits_lo(qh >> 2u, X1)), u2f(nib_hi(q.y) | xbits_hi(qh >> 3u, X1)),
-              u2f(nib_lo(q.z) | xbits_lo(qh >> 4u, X1)), u2f(nib_hi(q.z) | xbits_hi(qh >> 5u, X1)),
-              u2f(nib_lo(q.w) | xbits_lo(qh >> 6u, X1)), u2f(nib_hi(q.w) | xbits_hi(qh >> 7u, X1)), dm.x, dm.x, dm.y, dm.y);
+  return Gran(u2f(codes_lo(q.x, qh, X5)), u2f(codes_hi(q.x, qh, X5)),
+              u2f(codes_lo(q.y, qh >> 1u, X5)), u2f(codes_hi(q.y, qh >> 1u, X5)),
+              u2f(codes_lo(q.z, qh >> 2u, X5)), u2f(codes_hi(q.z, qh >> 2u, X5)),
+              u2f(codes_lo(q.w, qh >> 3u, X5)), u2f(codes_hi(q.w, qh >> 3u, X5)), dm.x, dm.x, dm.y, dm.y);
 }

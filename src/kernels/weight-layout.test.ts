@@ -27,12 +27,16 @@ function referencePack(type: number, rows: number, cols: number, src: Uint8Array
     const i = e & 3;
     out[a][o + 4 * t + i] |= (code & 15) << (4 * h);
   };
-  // one bit of element e at bit 8i + 2t + h of the word at o (5th bits)
-  const setFifth = (a: number, o: number, e: number, bit: number) => {
-    const t = e >> 3;
+  // where the extra high bits of element e = 8t + 4h + i go, in a word shifted by s (weight-layout.ts header):
+  // lo elements at 8i + 4 + s, hi elements i < 3 at 8i + 8 + s, hi element 3 at s
+  const extraPos = (e: number, s: number) => {
     const h = (e >> 2) & 1;
     const i = e & 3;
-    const pos = 8 * i + 2 * t + h;
+    return (h === 0 ? 8 * i + 4 : i < 3 ? 8 * i + 8 : 0) + s;
+  };
+  // the 5th bit of element e: s = t
+  const setFifth = (a: number, o: number, e: number, bit: number) => {
+    const pos = extraPos(e, e >> 3);
     out[a][o + (pos >> 3)] |= bit << (pos & 7);
   };
   for (let r = 0; r < rows; r++) {
@@ -104,11 +108,9 @@ function referencePack(type: number, rows: number, cols: number, src: Uint8Array
             const hi = (src[s + 128 + 32 * n + idx] >> (2 * g)) & 3;
             const j = l >> 5;
             setCode(0, unit(0, b, j, r), idx, lo);
-            // top 2 bits of element e: word t >> 1, bits 8i + 4(t & 1) + 2h .. +1
+            // top 2 bits of element e: word t >> 1, s = 2(t & 1)
             const t = idx >> 3;
-            const h = (idx >> 2) & 1;
-            const i = idx & 3;
-            const pos = 8 * i + 4 * (t & 1) + 2 * h;
+            const pos = extraPos(idx, 2 * (t & 1));
             out[1][unit(1, b, j, r) + 4 * (t >> 1) + (pos >> 3)] |= hi << (pos & 7);
           }
           for (let q = 0; q < 4; q++) copy(2, unit(2, b, q, r), s + 192 + 4 * q, 4);

@@ -11,8 +11,11 @@
 // Bit orders inside a granule (e = element 0..31 of the granule, e = 8t + 4h + i, t = word, h = half, i = byte):
 //   4-bit codes (one vec4<u32>): low 4 bits of element e at bit 8i + 4h of word t
 //   (so `(word >> (0, 8, 16, 24)) & 15` gives elements 8t..8t+3 and `>> (4, 12, 20, 28)` 8t+4..8t+7);
-//   5th bits (Q5_0/Q5_1/Q5_K, one u32): bit 8i + 2t + h;
-//   Q6_K top 2 bits (vec2<u32>): word t >> 1, bits 8i + 4(t & 1) + 2h .. +1.
+//   extra high bits, placed just above the nibbles they complete once shifted for word t (weight-common.wgsl
+//   codes_lo/codes_hi join them with one mask and one or):
+//   5th bits (Q5_0/Q5_1/Q5_K, one u32), s = t: lo element i at bit 8i + 4 + s, hi element i < 3 at 8i + 8 + s,
+//   hi element 3 at s;
+//   Q6_K top 2 bits (vec2<u32>): word t >> 1, s = 2(t & 1), the same places (2 bits each).
 // f16 scales that come one per block are packed two per u32 over consecutive rows (unit = 2 bytes).
 // Size: exactly the GGUF bytes, plus padding of each array to 16 bytes per part (and float rows to 32 elements).
 // Decoders compute w = a * code + b (Q4_0: a = d, b = -8d), equal to ggml's d * (code - 8) (a zero may differ in sign).
@@ -263,6 +266,34 @@ export function packWeightInto(type: number, rows: number, cols: number, bytes: 
         break;
     }
   }
+  // The tile packers write the extra bits in ggml-like order (see placeExtraBits); move them to where the
+  // decoders join them to the nibbles.
+  if (type === WeightType.Q5_0 || type === WeightType.Q5_1 || type === WeightType.Q5_K) placeExtraBits(o1, sizes[1] / 4, 1);
+  if (type === WeightType.Q6_K) placeExtraBits(o1, sizes[1] / 4, 2);
+}
+
+/**
+ * Rewrites `count` extra-bit words in place, from the tile packers' order (the bits of element e = 8t + 4h + i at
+ * 8i + 2t + h for Q5, 8i + 4u + 2h for Q6_K with u = t & 1) to the decoders' (header comment: lo element i at
+ * 8i + 4 + s, hi element i < 3 at 8i + 8 + s, hi element 3 at s, with s = t for Q5 and 2u for Q6_K).
+ */
+function placeExtraBits(words: Uint32Array, count: number, bits: 1 | 2): void {
+  const groups = bits === 1 ? 4 : 2; // words t (Q5) or u (Q6_K) per u32
+  const m = bits === 1 ? 0x01010101 : 0x03030303;
+  const mLow3 = m & 0x00ffffff;
+  for (let k = 0; k < count; k++) {
+    const w = words[k];
+    if (w === 0) continue;
+    let out = 0;
+    for (let t = 0; t < groups; t++) {
+      const src = 2 * bits * t; // this group's lo bits sit at 8i + src, hi bits at 8i + src + bits
+      const s = bits * t;
+      const lo = (w >>> src) & m;
+      const hi = (w >>> (src + bits)) & m;
+      out |= (lo << (4 + s)) | ((hi & mLow3) << (8 + s)) | ((hi >>> 24) << s);
+    }
+    words[k] = out >>> 0;
+  }
 }
 
 // --- CPU decode of the packed layout (mirrors shaders/lib/weight-*.wgsl; for tests) ---
@@ -306,9 +337,15 @@ export function unpackWeightRow(packed: PackedWeight, row: number): Float32Array
       }
     }
   };
+  // extra high bits of element e = 8t + 4h + i from word w shifted by s (the layout in the header comment)
+  const extra = (w: number, s: number, e: number, mask: number) => {
+    const i = e & 3;
+    const pos = (e & 4) === 0 ? 8 * i + 4 : i < 3 ? 8 * i + 8 : 0;
+    return (w >>> (pos + s)) & mask;
+  };
   const fifth = (a: number, o: number) => {
     const w = word(a, o);
-    for (let e = 0; e < 32; e++) c[e] += ((w >>> (8 * (e & 3) + 2 * (e >> 3) + ((e >> 2) & 1))) & 1) * 16;
+    for (let e = 0; e < 32; e++) c[e] += extra(w, e >> 3, e, 1) * 16;
   };
   for (let b = 0; b < nb; b++) {
     switch (type) {
@@ -377,8 +414,7 @@ export function unpackWeightRow(packed: PackedWeight, row: number): Float32Array
           const o = at(1, b, j);
           for (let e = 0; e < 32; e++) {
             const t = e >> 3;
-            const w = word(1, o + 4 * (t >> 1));
-            c[e] += ((w >>> (8 * (e & 3) + 4 * (t & 1) + 2 * ((e >> 2) & 1))) & 3) * 16;
+            c[e] += extra(word(1, o + 4 * (t >> 1)), 2 * (t & 1), e, 3) * 16;
           }
           const so = at(2, b, j >> 1) + 2 * (j & 1);
           const a0 = Math.fround(d * ((u8[2][so] << 24) >> 24));
