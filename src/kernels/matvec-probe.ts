@@ -4,7 +4,7 @@ import { createStorageBuffer, uploadStorageBuffer } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
 import { readF32 } from '../gpu/readback.js';
 import { submitOps } from '../gpu/recorder.js';
-import { bindMatvec, isCpuAdapter, setMatvecSubgroupX } from './matvec.js';
+import { bindMatvec, isCpuAdapter, matvecShape, setMatvecSubgroupX } from './matvec.js';
 import { createGpuWeight, WeightType } from './weight-layout.js';
 
 /** Q4_0 blocks with codes and scales from a fixed pattern (no random source needed, any values will do). */
@@ -39,9 +39,12 @@ export async function probeMatvecSubgroups(ctx: GpuContext): Promise<boolean> {
     const x = uploadStorageBuffer(ctx, Float32Array.from({ length: m * cols }, (_, i) => Math.sin(i * 0.37) * (1 + (i % 5))), 'probe x');
     const perVariant = (m + 1) * rows; // an m = 3 product (MULTI), then an m = 1 product of x's row 1
     const y = createStorageBuffer(ctx, 2 * perVariant * 4, 'probe y');
+    // the CPU shape the model uses (so a Q4_0 model reuses these pipelines); 67 rows leave most of the workgroup
+    // computing clamped duplicates, which must not be stored
+    const shape = { ...matvecShape(ctx, rows, cols / 32), lanes: 1 };
     const ops = [false, true].flatMap((subgroupX, v) => [
-      ...bindMatvec(ctx, { weight, x, y, m, yOffset: v * perVariant }, { wgRows: 16, lanes: 1, rpt: 4, subgroupX }),
-      ...bindMatvec(ctx, { weight, x, y, m: 1, xOffset: cols, yOffset: v * perVariant + m * rows }, { wgRows: 16, lanes: 1, rpt: 2, subgroupX }),
+      ...bindMatvec(ctx, { weight, x, y, m, yOffset: v * perVariant }, { ...shape, subgroupX }),
+      ...bindMatvec(ctx, { weight, x, y, m: 1, xOffset: cols, yOffset: v * perVariant + m * rows }, { ...shape, subgroupX }),
     ]);
     submitOps(ctx, ops, 'matvec probe');
     scopePopped = true;
