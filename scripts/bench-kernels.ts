@@ -1,4 +1,4 @@
-// npm run bench:kernels [-- --cases e2b --seconds 1 --shape 64x1x4]
+// npm run bench:kernels [-- --model e2b|e4b --types Q4_0,Q4_K --heads Q6_K,Q8_0 --seconds 1 --shape 64x1x4]
 // Times the decode matrix-vector products of E2B (or E4B) layers on random weights of the real types in headless
 // Chromium, next to the copy kernel and the cost of a near-empty dispatch measured in the same run.
 // --shape WGROWSxLANESxRPT forces one workgroup shape (to compare variants); default: the engine's choice.
@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { startHarness } from './browser-harness.js';
 import type { KernelBenchCase } from '../e2e/pages/kernel-bench-run.js';
 
-function cases(model: string, types: string[]): KernelBenchCase[] {
+function cases(model: string, types: string[], heads: string[]): KernelBenchCase[] {
   const H = model === 'e4b' ? 2560 : 1536;
   const F = model === 'e4b' ? 10240 : 6144;
   const q = model === 'e4b' ? 2048 : 2048;
@@ -19,7 +19,7 @@ function cases(model: string, types: string[]): KernelBenchCase[] {
       { name: `down ${F}->${H}`, type: t, rows: H, cols: F },
     );
   }
-  list.push({ name: `head ${H}->32768 (1/8 of the vocabulary)`, type: 'Q6_K', rows: 32768, cols: H });
+  for (const t of heads) list.push({ name: `head ${H}->32768 (1/8 of the vocabulary)`, type: t, rows: 32768, cols: H });
   return list;
 }
 
@@ -28,13 +28,14 @@ async function main() {
     options: {
       model: { type: 'string', default: 'e2b' },
       types: { type: 'string', default: 'Q4_0,Q4_K' },
+      heads: { type: 'string', default: 'Q6_K' },
       seconds: { type: 'string', default: '1' },
       copy: { type: 'string', default: '64' },
       shape: { type: 'string' },
     },
   });
   const shape = values.shape ? (([wgRows, lanes, rpt]) => ({ wgRows, lanes, rpt }))(values.shape.split('x').map(Number)) : undefined;
-  const list = cases(values.model!, values.types!.split(',')).map((c) => (shape ? { ...c, shape } : c));
+  const list = cases(values.model!, values.types!.split(','), values.heads!.split(',').filter(Boolean)).map((c) => (shape ? { ...c, shape } : c));
   const h = await startHarness({ onConsole: (t) => /error/i.test(t) && console.error(`[page] ${t}`) });
   try {
     await h.page.waitForFunction(() => document.title === 'ready');
