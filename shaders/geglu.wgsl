@@ -6,6 +6,9 @@
 //   1 storage  gate f32 [rows, n]        read_write: entry point `in_place` overwrites it with the result
 //   2 storage  up   f32 [rows, up_stride]
 //   3 storage  out  f32 [rows, n]        (entry point `main` only; must not alias gate or up)
+// Entry point `packed` (the fused gate/up product, [rows, 2n] with gate then up in each row): uses bindings 0 and 1
+// only; gate[r * up_stride + k] = gelu_tanh(gate[r * up_stride + k]) * gate[r * up_stride + up_offset + k] with
+// up_stride = 2n, up_offset = n (each thread reads the up half and writes only its own gate element).
 // grid: up to MAX_GROUPS workgroups of WG threads, one element per thread per iteration (grid-stride loop).
 // Needs lib/gelu.wgsl.
 override WG: u32 = 256u;
@@ -36,4 +39,16 @@ fn in_place(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
   let total = p.rows * p.n;
   let stride = nwg.x * nwg.y * WG;
   for (var i = (wid.y * nwg.x + wid.x) * WG + lid; i < total; i += stride) { gate[i] = value(i); }
+}
+
+@compute @workgroup_size(WG)
+fn packed(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+          @builtin(local_invocation_index) lid: u32) {
+  let total = p.rows * p.n;
+  let stride = nwg.x * nwg.y * WG;
+  for (var i = (wid.y * nwg.x + wid.x) * WG + lid; i < total; i += stride) {
+    let r = i / p.n;
+    let g = r * p.up_stride + (i - r * p.n);
+    gate[g] = gelu_tanh(gate[g]) * gate[g + p.up_offset];
+  }
 }

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../gpu/context.js';
 import { gegluRows } from '../reference/geglu.js';
-import { bindGeglu } from './geglu.js';
+import { bindGeglu, bindGegluPacked } from './geglu.js';
 import { empty, runAndRead, seeded, testContext, toleranceRatio, upload } from './test-helpers.js';
 
 let ctx: GpuContext;
@@ -41,6 +41,29 @@ describe('geglu', () => {
     const gpu = await runAndRead(ctx, [op], out, rows * n);
     const ref = gegluRows(gate, up, rows, n, stride, layers ? layer * n : 0);
     expect(toleranceRatio(gpu, ref, 1e-5, 1e-5).worst).toBeLessThan(1);
+  });
+
+  // The fused gate/up layout: [rows, 2n], gate then up per row; the result replaces each row's gate half and the
+  // up half is left as it was.
+  it.each([
+    { rows: 1, n: 6144 },
+    { rows: 5, n: 1000 },
+    { rows: 33, n: 77 },
+    { rows: 1, n: 1 },
+  ])('packed gate/up rows $rows n $n', async ({ rows, n }) => {
+    const r = seeded(rows * 131 + n);
+    const gu = r.array(rows * 2 * n, 2.5);
+    const buf = upload(ctx, gu);
+    const gpu = await runAndRead(ctx, [bindGegluPacked(ctx, { gateUp: buf, rows, n })], buf, rows * 2 * n);
+    const gate = new Float32Array(rows * n);
+    for (let i = 0; i < rows; i++) gate.set(gu.subarray(2 * n * i, 2 * n * i + n), n * i);
+    const ref = gegluRows(gate, gu, rows, n, 2 * n, n);
+    const got = new Float32Array(rows * n);
+    for (let i = 0; i < rows; i++) {
+      got.set(gpu.subarray(2 * n * i, 2 * n * i + n), n * i);
+      expect(Array.from(gpu.subarray(2 * n * i + n, 2 * n * (i + 1)))).toEqual(Array.from(gu.subarray(2 * n * i + n, 2 * n * (i + 1))));
+    }
+    expect(toleranceRatio(got, ref, 1e-5, 1e-5).worst).toBeLessThan(1);
   });
 
   it('rejects a slice that runs past the row', () => {

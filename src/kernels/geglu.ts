@@ -10,6 +10,7 @@ import { requireElements, requireInt } from './checks.js';
 const code = geluWgsl + '\n' + gegluWgsl;
 export const GEGLU = { name: 'geglu', code, entryPoint: 'main' } as const;
 export const GEGLU_IN_PLACE = { name: 'geglu', code, entryPoint: 'in_place' } as const;
+export const GEGLU_PACKED = { name: 'geglu', code, entryPoint: 'packed' } as const;
 
 const WG = 256;
 const MAX_GROUPS = 1024; // grid-stride beyond this: fewer, fatter workgroups (SwiftShader pays per workgroup)
@@ -45,6 +46,21 @@ export function bindGeglu(ctx: GpuContext, a: GegluArgs): BoundOp {
   const params = createUniformBuffer(ctx, [a.rows, a.n, upRowStride, upOffset], 'uuuu', 'geglu params');
   const resources = inPlace ? [params, a.gate, a.up] : [params, a.gate, a.up, a.out];
   const bindGroup = createBindGroup(ctx, pipeline, resources, 'geglu');
+  const groups = Math.min(MAX_GROUPS, Math.ceil((a.rows * a.n) / WG));
+  return fixedOp('geglu', pipeline, bindGroup, grid2d(ctx, groups));
+}
+
+/**
+ * GeGLU on the output of a fused gate/up product, [rows, 2n] f32 with each row's gate values then its up values:
+ * the first n of each row become gelu_tanh(gate) * up, in place (the down product then reads them with row stride 2n).
+ */
+export function bindGegluPacked(ctx: GpuContext, a: { gateUp: GPUBuffer; rows: number; n: number }): BoundOp {
+  requireInt('geglu', 'rows', a.rows);
+  requireInt('geglu', 'n', a.n);
+  requireElements('geglu', 'gateUp', a.gateUp, a.rows * 2 * a.n);
+  const pipeline = getPipeline(ctx, GEGLU_PACKED, { WG });
+  const params = createUniformBuffer(ctx, [a.rows, a.n, 2 * a.n, a.n], 'uuuu', 'geglu packed params');
+  const bindGroup = createBindGroup(ctx, pipeline, [params, a.gateUp], 'geglu packed');
   const groups = Math.min(MAX_GROUPS, Math.ceil((a.rows * a.n) / WG));
   return fixedOp('geglu', pipeline, bindGroup, grid2d(ctx, groups));
 }

@@ -8,7 +8,7 @@ import { bindAttentionDecode } from '../kernels/attention-decode.js';
 import { bindAttentionPrefill } from '../kernels/attention-prefill.js';
 import { bindCopyRows } from '../kernels/copy-rows.js';
 import { bindEmbedGather } from '../kernels/embed-gather.js';
-import { bindGeglu } from '../kernels/geglu.js';
+import { bindGeglu, bindGegluPacked } from '../kernels/geglu.js';
 import { bindKvWrite } from '../kernels/kv-write.js';
 import { bindLinear } from '../kernels/linear.js';
 import { bindPleCombine } from '../kernels/ple-combine.js';
@@ -18,7 +18,7 @@ import { bindNormRope } from '../kernels/rope.js';
 import { bindSoftcap } from '../kernels/softcap.js';
 import { createStepBuffer, writeStep } from '../kernels/step.js';
 import type { GemmaConfig } from './config.js';
-import type { GpuWeights } from './gpu-weights.js';
+import type { GpuLayerWeights, GpuWeights } from './gpu-weights.js';
 import type { KvCache } from './kv-cache.js';
 
 /** Activation buffers for up to `rows` rows. */
@@ -32,8 +32,8 @@ interface Activations {
   readonly v: GPUBuffer; // [rows, maxKv]
   readonly attn: GPUBuffer; // [rows, maxQ]
   readonly branch: GPUBuffer; // [rows, H]
-  readonly gate: GPUBuffer; // [rows, maxFfn]
-  readonly up: GPUBuffer; // [rows, maxFfn]
+  readonly gate: GPUBuffer; // [rows, 2 maxFfn]: a fused gate/up product's rows [gate | up], or the gate product
+  readonly up: GPUBuffer; // [rows, maxFfn] (layers whose gate and up are separate weights)
   readonly pleC: GPUBuffer; // [rows, L*P]: W_plm e, then combined pl
   readonly pleRows: GPUBuffer; // [rows, L*P] CPU-gathered per-layer-embedding rows
   readonly pleGate: GPUBuffer; // [rows, P]
@@ -118,6 +118,24 @@ export class GpuForward {
     return this.pleScratch;
   }
 
+  /** gate and up products (one fused product when the weights allow), GeGLU, down product into act.branch. */
+  private bindFfn(act: Activations, rows: number, lw: GpuLayerWeights, F: number): BoundOp[] {
+    const ctx = this.ctx;
+    if (lw.ffnIn.fused) {
+      return [
+        ...bindLinear(ctx, { weight: lw.ffnIn.gateUp, x: act.a, y: act.gate, m: rows }),
+        bindGegluPacked(ctx, { gateUp: act.gate, rows, n: F }),
+        ...bindLinear(ctx, { weight: lw.down, x: act.gate, y: act.branch, m: rows, xStride: 2 * F }),
+      ];
+    }
+    return [
+      ...bindLinear(ctx, { weight: lw.ffnIn.gate, x: act.a, y: act.gate, m: rows }),
+      ...bindLinear(ctx, { weight: lw.ffnIn.up, x: act.a, y: act.up, m: rows }),
+      bindGeglu(ctx, { gate: act.gate, up: act.up, out: act.gate, rows, n: F }),
+      ...bindLinear(ctx, { weight: lw.down, x: act.gate, y: act.branch, m: rows }),
+    ];
+  }
+
   private createActivations(rows: number): Activations {
     const c = this.config;
     const H = c.hiddenSize;
@@ -136,8 +154,8 @@ export class GpuForward {
       v: buf(rows * maxKv, 'v'),
       attn: buf(rows * maxQ, 'attn'),
       branch: buf(rows * H, 'branch'),
-      gate: buf(rows * maxFfn, 'gate'),
-      up: buf(rows * maxFfn, 'up'),
+      gate: buf(rows * 2 * maxFfn, 'gate'),
+      up: buf(this.weights.layers.some((l) => !l.ffnIn.fused) ? rows * maxFfn : 1, 'up'),
       pleC: buf(rows * LP, 'ple.c'),
       pleRows: buf(rows * LP, 'ple.rows'),
       pleGate: buf(rows * c.pleWidth, 'ple.gate'),
@@ -232,10 +250,7 @@ export class GpuForward {
           n: H,
           nextNorm: { weight: lw.ffnNorm, out: act.a },
         }),
-        ...bindLinear(ctx, { weight: lw.gate, x: act.a, y: act.gate, m: rows }),
-        ...bindLinear(ctx, { weight: lw.up, x: act.a, y: act.up, m: rows }),
-        bindGeglu(ctx, { gate: act.gate, up: act.up, out: act.gate, rows, n: layer.ffnWidth }),
-        ...bindLinear(ctx, { weight: lw.down, x: act.gate, y: act.branch, m: rows }),
+        ...this.bindFfn(act, rows, lw, layer.ffnWidth),
       );
       const last = layer.index === L - 1;
       const next = last

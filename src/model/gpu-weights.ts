@@ -18,8 +18,8 @@ export interface GpuLayerWeights {
   readonly o: GpuWeight;
   readonly postAttnNorm: GPUBuffer;
   readonly ffnNorm: GPUBuffer;
-  readonly gate: GpuWeight;
-  readonly up: GpuWeight;
+  /** The MLP's input products: one fused [2F, H] weight (gate rows, then up rows) or, types differing, two. */
+  readonly ffnIn: FfnInWeights;
   readonly down: GpuWeight;
   readonly postFfnNorm: GPUBuffer;
   readonly pleGate: GpuWeight | undefined;
@@ -28,6 +28,14 @@ export interface GpuLayerWeights {
   /** RoPE inverse frequencies of this layer's type, [headDim/2] f32 (shared between layers of a type). */
   readonly ropeInvFreq: GPUBuffer;
 }
+
+/**
+ * ffn_gate and ffn_up read the same activations. When both have one type (as in every published file) their rows
+ * are uploaded as one weight, so one product (one dispatch) computes both; bytes and results are the same.
+ */
+export type FfnInWeights =
+  | { readonly fused: true; readonly gateUp: GpuWeight }
+  | { readonly fused: false; readonly gate: GpuWeight; readonly up: GpuWeight };
 
 export interface GpuWeights {
   /** token_embd: gathered for the input, and the LM head when tied. */
@@ -76,6 +84,22 @@ export async function loadGpuWeights(
     tick(info);
     return w;
   };
+  // gate and up as one [2F, K] weight: GGUF rows are independent, so the concatenated bytes are that tensor
+  const ffnIn = async (gateName: string, upName: string): Promise<FfnInWeights> => {
+    const gate = byName.get(gateName);
+    const up = byName.get(upName);
+    if (!gate || !up) throw new Error(`tensor ${gate ? upName : gateName} missing (checkGemmaTensors should have caught this)`);
+    const sameShape = gate.type === up.type && gate.dims.length === 2 && up.dims.length === 2 && gate.dims[0] === up.dims[0] && gate.dims[1] === up.dims[1];
+    if (!sameShape) return { fused: false, gate: await matrix(gateName), up: await matrix(upName) };
+    const bytes = new Uint8Array(gate.byteSize + up.byteSize);
+    bytes.set(await read(gate), 0);
+    bytes.set(await read(up), gate.byteSize);
+    const w = createGpuWeight(ctx, `${gateName}+${upName}`, gate.type, [gate.dims[0], 2 * gate.dims[1]], bytes);
+    byteSize += w.byteSize;
+    tick(gate);
+    tick(up);
+    return { fused: true, gateUp: w };
+  };
   const optMatrix = async (name: string) => (byName.has(name) ? matrix(name) : undefined);
   const vector = async (name: string): Promise<GPUBuffer> => {
     const info = byName.get(name);
@@ -103,8 +127,7 @@ export async function loadGpuWeights(
       o: await matrix(n('attn_output')),
       postAttnNorm: await vector(n('post_attention_norm')),
       ffnNorm: await vector(n('ffn_norm')),
-      gate: await matrix(n('ffn_gate')),
-      up: await matrix(n('ffn_up')),
+      ffnIn: await ffnIn(n('ffn_gate'), n('ffn_up')),
       down: await matrix(n('ffn_down')),
       postFfnNorm: await vector(n('post_ffw_norm')),
       pleGate: ple ? await matrix(n('inp_gate')) : undefined,

@@ -16,7 +16,8 @@ export function decodeTraffic(config: GemmaConfig, weights: GpuWeights, position
   let kvBytes = 0;
   for (const l of config.layers) {
     const w = weights.layers[l.index];
-    for (const m of [w.q, w.k, w.v, w.o, w.gate, w.up, w.down, w.pleGate, w.pleProj]) weightBytes += m?.byteSize ?? 0;
+    const ffnIn = w.ffnIn.fused ? [w.ffnIn.gateUp] : [w.ffnIn.gate, w.ffnIn.up];
+    for (const m of [w.q, w.k, w.v, w.o, ...ffnIn, w.down, w.pleGate, w.pleProj]) weightBytes += m?.byteSize ?? 0;
     const keys = Math.min(position + 1, l.window ?? Infinity);
     kvBytes += 2 * keys * l.numKvHeads * l.headDim * 4;
   }
