@@ -3,7 +3,7 @@ import type { GpuContext } from './context.js';
 import { GpuError } from './errors.js';
 
 /** GPUBufferUsage values (the spec's numbers; the global is missing in Node until Dawn is loaded). */
-export const BufferUsage = { MAP_READ: 0x01, COPY_SRC: 0x04, COPY_DST: 0x08, UNIFORM: 0x40, STORAGE: 0x80 } as const;
+export const BufferUsage = { MAP_READ: 0x01, COPY_SRC: 0x04, COPY_DST: 0x08, UNIFORM: 0x40, STORAGE: 0x80, QUERY_RESOLVE: 0x200 } as const;
 
 const align4 = (n: number) => Math.ceil(n / 4) * 4;
 

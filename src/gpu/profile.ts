@@ -17,7 +17,7 @@ export async function profileOps(ctx: GpuContext, ops: readonly BoundOp[]): Prom
   const { device } = ctx;
   const count = 2 * ops.length;
   const querySet = device.createQuerySet({ type: 'timestamp', count });
-  const resolve = device.createBuffer({ size: count * 8, usage: 0x0200 /* QUERY_RESOLVE */ | BufferUsage.COPY_SRC });
+  const resolve = device.createBuffer({ size: count * 8, usage: BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC });
   try {
     const encoder = device.createCommandEncoder({ label: 'profile' });
     ops.forEach((op, i) => {
