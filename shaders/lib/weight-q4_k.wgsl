@@ -5,19 +5,7 @@
 @group(0) @binding(3) var<storage, read> w_q: array<vec4<u32>>;
 @group(0) @binding(4) var<storage, read> w_dm: array<u32>;
 @group(0) @binding(5) var<storage, read> w_sc: array<u32>;
-const W_HAS_OFFSET: bool = true;
-// (d * sc_j, -dmin * mn_j) of granule g
-fn kscale(g: u32, row: u32, R: u32) -> vec2<f32> {
-  let sb = g >> 3u;
-  let j = g & 7u;
-  let dm = unpack2x16float(w_dm[sb * R + row]);
-  let s = sb * 3u * R + row;
-  let lo = (w_sc[s + (j >> 2u) * R] >> (8u * (j & 3u))) & 0xffu;
-  let hi = (w_sc[s + 2u * R] >> (4u * j)) & 15u;
-  let sc = (lo & 15u) | ((hi & 3u) << 4u);
-  let mn = (lo >> 4u) | ((hi >> 2u) << 4u);
-  return vec2<f32>(dm.x * f32(i32(sc)), -(dm.y * f32(i32(mn))));
-}
+const W_HAS_OFFSET: bool = true;  // kscale: lib/weight-kscale.wgsl
 fn w_gran(g: u32, row: u32, R: u32) -> Gran {
   let q = w_q[g * R + row];
   let ab = kscale(g, row, R);

@@ -6,6 +6,7 @@ import f16 from '../../shaders/lib/weight-f16.wgsl?raw';
 import f32 from '../../shaders/lib/weight-f32.wgsl?raw';
 import q4_0 from '../../shaders/lib/weight-q4_0.wgsl?raw';
 import q4_1 from '../../shaders/lib/weight-q4_1.wgsl?raw';
+import kscale from '../../shaders/lib/weight-kscale.wgsl?raw';
 import q4_k from '../../shaders/lib/weight-q4_k.wgsl?raw';
 import q5_0 from '../../shaders/lib/weight-q5_0.wgsl?raw';
 import q5_1 from '../../shaders/lib/weight-q5_1.wgsl?raw';
@@ -17,7 +18,8 @@ import loadXVec4 from '../../shaders/lib/load-x-vec4.wgsl?raw';
 import type { KernelSource } from '../gpu/kernel.js';
 import { weightLayout } from './weight-layout.js';
 
-const DECODERS: Record<string, string> = { f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k };
+// Q4_K and Q5_K share the super-block scale decoder.
+const DECODERS: Record<string, string> = { f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k: q4_k + '\n' + kscale, q5_k: q5_k + '\n' + kscale, q6_k };
 
 const cache = new Map<string, KernelSource>();
 
