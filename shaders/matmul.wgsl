@@ -1,6 +1,7 @@
 // matmul: Y[m, first_row + n] (+)= sum_k X[m, k] * W[n, k] for m < M activation rows (prefill), for one part
 // (R rows) of a packed weight (src/kernels/weight-layout.ts). f32 activations, f32 accumulation.
-// Concatenated after: lib/weight-common.wgsl, lib/weight-TYPE.wgsl (bindings 3..6), lib/load-x-*.wgsl (binding 1).
+// Concatenated after: lib/weight-common.wgsl, lib/weight-TYPE.wgsl (bindings 3..6), lib/load-x-*.wgsl (binding 1),
+// lib/load-x-tail.wgsl (xq).
 // bindings (group 0):
 //   0 uniform  p     { K, R, ng (32-element granules per row), x_off, x_stride, y_off, y_stride, first_row, M,
 //                      tiles_n (ceil(R / TN)), accumulate (0: Y = X W^T, 1: Y += X W^T) }
@@ -25,17 +26,6 @@ struct Params { K: u32, R: u32, ng: u32, x_off: u32, x_stride: u32, y_off: u32, 
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
 var<workgroup> ws: array<vec4<f32>, 8u * TN>;  // [k / 4][n]
-
-fn xq(e: u32, kk: u32) -> vec4<f32> {
-  if (TAIL && kk + 4u > p.K) {
-    var v = vec4<f32>(0.0);
-    for (var c = 0u; c < 4u; c++) {
-      if (kk + c < p.K) { v[c] = load_x1(e + c); }
-    }
-    return v;
-  }
-  return load_x4(e);
-}
 
 fn store(m: u32, n: u32, v: f32) {
   if (m < p.M && n < p.R) {

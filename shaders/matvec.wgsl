@@ -1,8 +1,8 @@
 // matvec: y[m, first_row + n] (+)= sum_k W[n, k] * x[m, k], m < p.m (1..8 activation rows), for one part
 // (R rows) of a packed weight (src/kernels/weight-layout.ts). f32 activations, f32 accumulation.
 // Concatenated after: lib/weight-common.wgsl, lib/weight-TYPE.wgsl (bindings 3..6, w_gran),
-// lib/load-x-vec4.wgsl or lib/load-x-f32.wgsl (binding 1, load_x4/load_x1), and lib/matvec-x.wgsl or
-// lib/matvec-x-subgroup.wgsl (MvIn, x_granule: how a thread gets a granule's activations).
+// lib/load-x-vec4.wgsl or lib/load-x-f32.wgsl (binding 1, load_x4/load_x1), lib/load-x-tail.wgsl (xq), and
+// lib/matvec-x.wgsl or lib/matvec-x-subgroup.wgsl (MvIn, x_granule: how a thread gets a granule's activations).
 // bindings (group 0):
 //   0 uniform  p     { K, R, ng (32-element granules per row), x_off, x_stride, y_off, y_stride, first_row,
 //                      m (activation rows), accumulate (0: y = W x, 1: y += W x) }
@@ -27,18 +27,6 @@ struct Params { K: u32, R: u32, ng: u32, x_off: u32, x_stride: u32, y_off: u32, 
 
 var<workgroup> red: array<vec4<f32>, WG_ROWS * LANES>;
 const ONE = vec4<f32>(1.0);
-
-// 4 activations at element e (row-relative column kk), zeros past K when TAIL.
-fn xq(e: u32, kk: u32) -> vec4<f32> {
-  if (TAIL && kk + 4u > p.K) {
-    var v = vec4<f32>(0.0);
-    for (var c = 0u; c < 4u; c++) {
-      if (kk + c < p.K) { v[c] = load_x1(e + c); }
-    }
-    return v;
-  }
-  return load_x4(e);
-}
 
 // 32 activations and their half sums (for offsets).
 struct Xg { x0: vec4<f32>, x1: vec4<f32>, x2: vec4<f32>, x3: vec4<f32>,

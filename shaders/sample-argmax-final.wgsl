@@ -4,16 +4,13 @@
 //   1 storage  counts  u32 [V]    read_write: counts[token] += 1 when FLAG_ACCEPT
 //   2 storage  work    atomic u32 [SAMPLER_LAYOUT.words]; reads PARTIALS
 //   3 storage  out     u32 [1]    the token id
-// grid: 1 workgroup. Needs lib/sample-common.wgsl.
+// grid: 1 workgroup. Needs lib/sample-common.wgsl, lib/sample-best.wgsl.
 const WG: u32 = 256u;
 
 @group(0) @binding(0) var<uniform> sp: SampleParams;
 @group(0) @binding(1) var<storage, read_write> counts: array<u32>;
 @group(0) @binding(2) var<storage, read_write> work: array<atomic<u32>>;
 @group(0) @binding(3) var<storage, read_write> out: array<u32>;
-
-var<workgroup> best_key: array<u32, WG>;
-var<workgroup> best_id: array<u32, WG>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_index) lid: u32) {
@@ -23,18 +20,9 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     bk = atomicLoad(&work[PARTIALS + 2u * lid]);
     bi = atomicLoad(&work[PARTIALS + 2u * lid + 1u]);
   }
-  best_key[lid] = bk;
-  best_id[lid] = bi;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s && ranks_before(best_key[lid + s], best_id[lid + s], best_key[lid], best_id[lid])) {
-      best_key[lid] = best_key[lid + s];
-      best_id[lid] = best_id[lid + s];
-    }
-    workgroupBarrier();
-  }
+  let best = workgroup_best(bk, bi, lid);
   if (lid == 0u) {
-    let token = best_id[0];
+    let token = best.y;
     out[0] = token;
     if ((sp.flags & FLAG_ACCEPT) != 0u && token < sp.vocab) { counts[token] += 1u; }
   }

@@ -5,7 +5,8 @@
 //   2 storage  counts  u32 [V]    token counts of the history (read when FLAG_PENALTY)
 //   3 storage  bias    f32 [V]    dense logit bias (read when FLAG_BIAS)
 //   4 storage  work    atomic u32 [SAMPLER_LAYOUT.words]; writes PARTIALS[wg] = (key, id)
-// grid: sp.groups workgroups (<= 256), grid-stride over V. Needs lib/sample-common.wgsl, lib/sample-logit.wgsl.
+// grid: sp.groups workgroups (<= 256), grid-stride over V. Needs lib/sample-common.wgsl, lib/sample-logit.wgsl,
+// lib/sample-best.wgsl.
 const WG: u32 = 256u;
 
 @group(0) @binding(0) var<uniform> sp: SampleParams;
@@ -13,9 +14,6 @@ const WG: u32 = 256u;
 @group(0) @binding(2) var<storage, read> counts: array<u32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> work: array<atomic<u32>>;
-
-var<workgroup> best_key: array<u32, WG>;
-var<workgroup> best_id: array<u32, WG>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -26,18 +24,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let k = key_of(i);
     if (k > bk) { bk = k; bi = i; } // ids rise along the loop: strict > keeps the lowest id of a tie
   }
-  best_key[lid] = bk;
-  best_id[lid] = bi;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s && ranks_before(best_key[lid + s], best_id[lid + s], best_key[lid], best_id[lid])) {
-      best_key[lid] = best_key[lid + s];
-      best_id[lid] = best_id[lid + s];
-    }
-    workgroupBarrier();
-  }
+  let best = workgroup_best(bk, bi, lid);
   if (lid == 0u) {
-    atomicStore(&work[PARTIALS + 2u * wid.x], best_key[0]);
-    atomicStore(&work[PARTIALS + 2u * wid.x + 1u], best_id[0]);
+    atomicStore(&work[PARTIALS + 2u * wid.x], best.x);
+    atomicStore(&work[PARTIALS + 2u * wid.x + 1u], best.y);
   }
 }

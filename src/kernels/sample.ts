@@ -5,6 +5,7 @@
 // updated by the final kernel, the RNG counter in the Step uniform: ops are bound once, nothing is read back.
 import sampleArgmaxFinalWgsl from '../../shaders/sample-argmax-final.wgsl?raw';
 import sampleArgmaxWgsl from '../../shaders/sample-argmax.wgsl?raw';
+import sampleBestWgsl from '../../shaders/lib/sample-best.wgsl?raw';
 import sampleCompactWgsl from '../../shaders/sample-compact.wgsl?raw';
 import sampleDrawWgsl from '../../shaders/sample-draw.wgsl?raw';
 import sampleHistogramWgsl from '../../shaders/sample-histogram.wgsl?raw';
@@ -47,8 +48,8 @@ const FLAG_SOFTCAP = 4;
 const FLAG_ACCEPT = 8;
 
 const lib = sampleCommonWgsl + '\n' + sampleLogitWgsl + '\n';
-export const SAMPLE_ARGMAX = { name: 'sample-argmax', code: lib + sampleArgmaxWgsl } as const;
-export const SAMPLE_ARGMAX_FINAL = { name: 'sample-argmax-final', code: sampleCommonWgsl + '\n' + sampleArgmaxFinalWgsl } as const;
+export const SAMPLE_ARGMAX = { name: 'sample-argmax', code: lib + sampleBestWgsl + '\n' + sampleArgmaxWgsl } as const;
+export const SAMPLE_ARGMAX_FINAL = { name: 'sample-argmax-final', code: sampleCommonWgsl + '\n' + sampleBestWgsl + '\n' + sampleArgmaxFinalWgsl } as const;
 export const SAMPLE_HISTOGRAM = { name: 'sample-histogram', code: lib + sampleHistogramWgsl } as const;
 export const SAMPLE_REFINE = { name: 'sample-refine', code: lib + sampleRefineWgsl } as const;
 export const SAMPLE_SELECT = { name: 'sample-select', code: sampleCommonWgsl + '\n' + sampleSelectWgsl } as const;
@@ -57,13 +58,21 @@ export const SAMPLE_DRAW = { name: 'sample-draw', code: STEP_WGSL + '\n' + lib +
 
 /** What the GPU sampler needs of runtime's SamplingParams (the seed goes into the Step uniform instead). */
 export interface GpuSamplingParams {
+  /** 0 = greedy (argmax, ties to the lowest id); otherwise logits are divided by it. */
   readonly temperature: number;
+  /** Keep the k most likely tokens; 0 = disabled (still capped at 1024 candidates, MAX_SAMPLING_CANDIDATES in runtime/sampler.ts). */
   readonly topK: number;
+  /** Nucleus: keep the shortest most-likely prefix whose probability reaches top_p; in (0, 1], 1 = off. */
   readonly topP: number;
+  /** Keep tokens whose probability is at least min_p times the most likely one's; in [0, 1], 0 = off. */
   readonly minP: number;
+  /** llama.cpp style, for tokens in the history: positive logits divided by it, others multiplied; 1 = off. */
   readonly repetitionPenalty: number;
+  /** OpenAI style: subtracted once from the logit of every token in the history. */
   readonly presencePenalty: number;
+  /** OpenAI style: subtracted count times from the logit of every token in the history. */
   readonly frequencyPenalty: number;
+  /** Added to the logits of the given token ids before anything else. */
   readonly logitBias: Readonly<Record<number, number>>;
 }
 

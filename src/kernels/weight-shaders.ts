@@ -14,6 +14,7 @@ import q5_k from '../../shaders/lib/weight-q5_k.wgsl?raw';
 import q6_k from '../../shaders/lib/weight-q6_k.wgsl?raw';
 import q8_0 from '../../shaders/lib/weight-q8_0.wgsl?raw';
 import loadXF32 from '../../shaders/lib/load-x-f32.wgsl?raw';
+import loadXTail from '../../shaders/lib/load-x-tail.wgsl?raw';
 import loadXVec4 from '../../shaders/lib/load-x-vec4.wgsl?raw';
 import type { KernelSource } from '../gpu/kernel.js';
 import { weightLayout } from './weight-layout.js';
@@ -46,7 +47,7 @@ export function weightKernelSource(
   const key = `${name}:${decoder}:${xLoad}${extras ? `:${extras.variant}` : ''}`;
   let source = cache.get(key);
   if (!source) {
-    const x = xLoad === 'vec4' ? loadXVec4 : xLoad === 'f32' ? loadXF32 : '';
+    const x = xLoad === 'vec4' ? loadXVec4 + '\n' + loadXTail : xLoad === 'f32' ? loadXF32 + '\n' + loadXTail : '';
     const parts = [extras?.header ?? '', common, DECODERS[decoder], x, ...(extras?.snippets ?? []), kernel];
     source = { name: key, code: parts.filter((p) => p !== '').join('\n') };
     cache.set(key, source);

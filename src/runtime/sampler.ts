@@ -1,27 +1,13 @@
 // Sampling parameters (Gemma 4 defaults, validation) and the CPU sampler that defines the exact semantics the GPU
 // sampler (kernels/sample.ts) implements: bias -> penalties -> greedy | temperature -> top-k -> softmax -> top-p
 // -> min-p -> renormalise -> draw. Logits arrive final-softcapped (the model's last step).
+import type { GpuSamplingParams } from '../kernels/sample.js';
 
 /** Most candidates any sampling step considers: top_k = 0 (disabled) or top_k > this is capped here. */
 export const MAX_SAMPLING_CANDIDATES = 1024;
 
-export interface SamplingParams {
-  /** 0 = greedy (argmax, ties to the lowest id); otherwise logits are divided by it. */
-  readonly temperature: number;
-  /** Keep the k most likely tokens; 0 = disabled (still capped at MAX_SAMPLING_CANDIDATES). */
-  readonly topK: number;
-  /** Nucleus: keep the shortest most-likely prefix whose probability reaches top_p; in (0, 1], 1 = off. */
-  readonly topP: number;
-  /** Keep tokens whose probability is at least min_p times the most likely one's; in [0, 1], 0 = off. */
-  readonly minP: number;
-  /** llama.cpp style, for tokens in the history: positive logits divided by it, others multiplied; 1 = off. */
-  readonly repetitionPenalty: number;
-  /** OpenAI style: subtracted once from the logit of every token in the history. */
-  readonly presencePenalty: number;
-  /** OpenAI style: subtracted count times from the logit of every token in the history. */
-  readonly frequencyPenalty: number;
-  /** Added to the logits of the given token ids before anything else. */
-  readonly logitBias: Readonly<Record<number, number>>;
+/** The GPU sampler's parameters (documented there) plus the RNG seed. */
+export interface SamplingParams extends GpuSamplingParams {
   /** u32 seed of the counter-based RNG (the draw of step s uses counterUniform(seed, s)). */
   readonly seed: number;
 }
