@@ -102,13 +102,13 @@ function toolCallId(): string {
 
 export async function runChatCompletion(model: ChatModel, request: ChatCompletionRequest, o: ChatRunOptions): Promise<ChatRunResult> {
   checkRequestFields(request);
-  checkGenerationConfig(request, model.tokenizer.vocabSize);
+  checkGenerationConfig(request);
   const { tokenizer, session } = model;
   const tools: ToolDeclaration[] = (request.tools ?? []).map((t) => normalizeTool(t.function));
   const thinking = request.extra_body?.enable_thinking ?? false;
   const prompt = model.prompts.build(toChatMessages(request.messages), { tools, enableThinking: thinking === true });
   const logitBias: Record<number, number> = {};
-  for (const [k, v] of Object.entries(request.logit_bias ?? {})) logitBias[Number(k)] = v;
+  for (const [k, v] of Object.entries(request.logit_bias ?? {})) if (Number(k) < tokenizer.vocabSize) logitBias[Number(k)] = v;
   const seed = request.seed ?? undefined;
   const sampling = resolveSamplingParams(
     {
