@@ -97,6 +97,7 @@ describe('chat completions on a scripted generator', () => {
     expect(r.completion!.choices[0].finish_reason).toBe('stop');
     expect(r.completion!.choices[0].message.content).toContain('call:get_current_weather');
     expect(r.warnings.map((w) => w.code)).toContain('UNDECLARED_TOOL');
+    expect(r.completion!.warnings!.map((w) => w.code)).toEqual(['UNDECLARED_TOOL']);
   });
 
   it('stop strings: cut before the string, nothing of it streamed', async () => {

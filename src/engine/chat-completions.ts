@@ -134,7 +134,7 @@ export async function runChatCompletion(model: ChatModel, request: ChatCompletio
   const markers = markersOf(tokenizer);
   const t0 = performance.now();
   const choices: ChatCompletion['choices'] = [];
-  const warnings: OutputWarning[] = prompt.warning ? [{ code: 'UNPARSABLE_TOOL_CALL', message: prompt.warning }] : [];
+  const warnings: OutputWarning[] = prompt.warning ? [{ code: 'TEMPLATE_FALLBACK', message: prompt.warning }] : [];
   let prefillTokens = 0;
   let prefillMs = 0;
   let decodeMs = 0;
@@ -204,7 +204,8 @@ export async function runChatCompletion(model: ChatModel, request: ChatCompletio
     if (o.onChunk) {
       const delta: ChatCompletionChunk['choices'][number]['delta'] =
         finish === 'tool_calls' ? { role: 'assistant', tool_calls: calls.map((call, index) => ({ index, id: call.id, type: 'function', function: call.function })) } : {};
-      o.onChunk(chunk({ delta, finish_reason: finish, index: 0 }));
+      const finishChunk = chunk({ delta, finish_reason: finish, index: 0 });
+      o.onChunk(warnings.length ? { ...finishChunk, warnings: [...warnings] } : finishChunk);
     }
     choices.push({
       finish_reason: finish,
@@ -235,7 +236,9 @@ export async function runChatCompletion(model: ChatModel, request: ChatCompletio
   if (o.onChunk && request.stream_options?.include_usage === true) {
     o.onChunk({ id, choices: [], created, model: model.modelId, object: 'chat.completion.chunk', usage });
   }
-  const completion: ChatCompletion | undefined = request.stream ? undefined : { id, choices, model: model.modelId, object: 'chat.completion', created, usage };
+  const completion: ChatCompletion | undefined = request.stream
+    ? undefined
+    : { ...(warnings.length ? { warnings } : {}), id, choices, model: model.modelId, object: 'chat.completion', created, usage };
   return {
     completion,
     message,

@@ -16,7 +16,7 @@ export interface ParsedToolCall {
 }
 
 export interface OutputWarning {
-  readonly code: 'UNPARSABLE_TOOL_CALL' | 'UNDECLARED_TOOL' | 'TOOL_CALLS_DISABLED' | 'REPAIRED_TOOL_CALL';
+  readonly code: 'UNPARSABLE_TOOL_CALL' | 'UNDECLARED_TOOL' | 'TOOL_CALLS_DISABLED' | 'REPAIRED_TOOL_CALL' | 'TEMPLATE_FALLBACK';
   readonly message: string;
 }
 
