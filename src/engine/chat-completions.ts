@@ -16,7 +16,7 @@ import type { AbortFlag, GeneratedToken } from '../model/generator.js';
 import { GemmaOutputParser, markersOf, type OutputEvent, type OutputWarning } from '../runtime/chat/output-parser.js';
 import type { PromptBuilder } from '../runtime/chat/prompt.js';
 import { normalizeTool } from '../runtime/chat/schema.js';
-import type { ChatMessage, ToolDeclaration } from '../runtime/chat/types.js';
+import type { ChatMessage, GeneratedText, ToolDeclaration } from '../runtime/chat/types.js';
 import { resolveSamplingParams } from '../runtime/sampling-params.js';
 import type { Session } from '../runtime/session.js';
 import { StopStringMatcher } from '../runtime/stop.js';
@@ -27,6 +27,8 @@ export interface ChatModel {
   readonly tokenizer: Tokenizer;
   readonly prompts: PromptBuilder;
   readonly session: Session;
+  /** The last answer's text and sampled ids, reused when the next conversation repeats it (prefix reuse). */
+  lastAnswer?: GeneratedText;
 }
 
 export interface ChatRunOptions {
@@ -106,7 +108,7 @@ export async function runChatCompletion(model: ChatModel, request: ChatCompletio
   const { tokenizer, session } = model;
   const tools: ToolDeclaration[] = (request.tools ?? []).map((t) => normalizeTool(t.function));
   const thinking = request.extra_body?.enable_thinking ?? false;
-  const prompt = model.prompts.build(toChatMessages(request.messages), { tools, enableThinking: thinking === true });
+  const prompt = model.prompts.build(toChatMessages(request.messages), { tools, enableThinking: thinking === true }, model.lastAnswer);
   const logitBias: Record<number, number> = {};
   for (const [k, v] of Object.entries(request.logit_bias ?? {})) if (Number(k) < tokenizer.vocabSize) logitBias[Number(k)] = v;
   const seed = request.seed ?? undefined;
@@ -201,6 +203,9 @@ export async function runChatCompletion(model: ChatModel, request: ChatCompletio
     let finish: FinishReason = result.finishReason;
     if (finish === 'stop' && calls.length > 0) finish = 'tool_calls';
     message = content;
+    // The next turn can reuse these ids for this text only if they decode to exactly it (no stop-string cut).
+    const answer = tokenizer.decode(parser.contentIds, { skipSpecial: true });
+    model.lastAnswer = calls.length === 0 && answer === content ? { text: content, ids: [...parser.contentIds] } : undefined;
     if (o.onChunk) {
       const delta: ChatCompletionChunk['choices'][number]['delta'] =
         finish === 'tool_calls' ? { role: 'assistant', tool_calls: calls.map((call, index) => ({ index, id: call.id, type: 'function', function: call.function })) } : {};
