@@ -63,8 +63,8 @@ export class PromptBuilder {
       if (at >= 0) segments = segments.map((seg, i) => (i === at ? { ...seg, ids: previous.ids } : seg));
     }
     const ids = this.tokenizer.encodeSegments(segments);
-    const bos = this.tokenizer.bosId;
-    if (bos !== undefined && ids.filter((id) => id === bos).length > 1) {
+    // The template's own structure may write <bos> once (a model's earlier answer may hold one: that is history).
+    if (segments.filter((seg) => seg.special && !seg.ids).reduce((n, seg) => n + seg.text.split('<bos>').length - 1, 0) > 1) {
       throw new RuntimeError('TEMPLATE_ERROR', 'The rendered prompt holds more than one <bos>; the chat template is not a Gemma 4 template.');
     }
     return { ids, segments, renderer, warning };
