@@ -221,7 +221,7 @@ export class Engine implements EngineApi {
 export function toEngineError(e: unknown): EngineError {
   if (e instanceof EngineError) return e;
   if (e instanceof GgufError) {
-    const unsupported = e.code === 'UNSUPPORTED_TENSOR_TYPE' || (e.code === 'BAD_CONFIG' && /architecture/.test(e.message));
+    const unsupported = e.code === 'UNSUPPORTED_TENSOR_TYPE' || e.code === 'UNSUPPORTED_ARCHITECTURE';
     return new EngineError(unsupported ? 'UNSUPPORTED_MODEL' : 'BAD_MODEL_FILE', e.message, { ggufCode: e.code, ...e.details });
   }
   if (e instanceof TokenizerError) return new EngineError('BAD_MODEL_FILE', e.message, { tokenizerCode: e.code });

@@ -210,7 +210,7 @@ describe('GemmaConfig errors', () => {
   it('rejects another architecture, inconsistent head counts, an impossible KV sharing', () => {
     expectCode(
       () => config('E2B', (m) => (m['general.architecture'] = { type: GgufValueType.STRING, value: 'llama' })),
-      'BAD_CONFIG',
+      'UNSUPPORTED_ARCHITECTURE',
       /llama/,
     );
     expectCode(() => config('E4B', (m) => (m['gemma4.attention.head_count_kv'] = u32(3))), 'BAD_CONFIG', /head_count_kv/);
@@ -227,5 +227,40 @@ describe('GemmaConfig errors', () => {
   });
   it('requires rope_freqs when full layers exist', () => {
     expectCode(() => createGemmaConfig(header(realMetadata('E2B'), 1536)), 'MISSING_TENSOR', /rope_freqs/);
+  });
+
+  it('rejects non-finite or out-of-range float metadata with BAD_CONFIG naming the key and the allowed range', () => {
+    const cases: Array<[string, number, RegExp]> = [
+      ['gemma4.attention.layer_norm_rms_epsilon', NaN, /\(0, 1\)/],
+      ['gemma4.attention.layer_norm_rms_epsilon', -1, /\(0, 1\)/],
+      ['gemma4.attention.layer_norm_rms_epsilon', Infinity, /\(0, 1\)/],
+      ['gemma4.attention.layer_norm_rms_epsilon', 0, /\(0, 1\)/],
+      ['gemma4.rope.freq_base', 0, /> 0/],
+      ['gemma4.rope.freq_base', -10000, /> 0/],
+      ['gemma4.rope.freq_base', NaN, /> 0/],
+      ['gemma4.rope.freq_base_swa', Infinity, /> 0/],
+      ['gemma4.rope.freq_base_swa', -Infinity, /> 0/],
+      ['gemma4.final_logit_softcapping', NaN, />= 0/],
+      ['gemma4.final_logit_softcapping', Infinity, />= 0/],
+      ['gemma4.final_logit_softcapping', -30, />= 0/],
+    ];
+    for (const [key, value, range] of cases) {
+      try {
+        config('E2B', (m) => (m[key] = f32(value)));
+        throw new Error(`${key} = ${value} was accepted`);
+      } catch (e) {
+        expect(e, `${key} = ${value}`).toBeInstanceOf(GgufError);
+        expect((e as GgufError).code).toBe('BAD_CONFIG');
+        expect((e as GgufError).details.key).toBe(key);
+        expect((e as Error).message).toContain(key);
+        expect((e as Error).message).toMatch(range);
+      }
+    }
+    // The documented defaults and the real values still pass.
+    expect(config('E2B', (m) => (m['gemma4.final_logit_softcapping'] = f32(0))).finalLogitSoftcap).toBe(0);
+  });
+  it('treats a context length of 0 or 1 as a broken file (BAD_CONFIG naming the key)', () => {
+    for (const n of [0, 1]) expectCode(() => config('E2B', (m) => (m['gemma4.context_length'] = u32(n))), 'BAD_CONFIG', /context_length/);
+    expect(config('E2B', (m) => (m['gemma4.context_length'] = u32(2))).contextLength).toBe(2);
   });
 });
