@@ -1,7 +1,7 @@
 // Sampling parameters (Gemma 4 defaults, validation) and the CPU sampler that defines the exact semantics the GPU
 // sampler (kernels/sample.ts) implements: bias -> penalties -> greedy | temperature -> top-k -> softmax -> top-p
 // -> min-p -> renormalise -> draw. Logits arrive final-softcapped (the model's last step).
-import type { GpuSamplingParams } from '../kernels/sample.js';
+import { NON_FINITE_TOKEN, type GpuSamplingParams } from '../kernels/sample.js';
 
 /** Most candidates any sampling step considers: top_k = 0 (disabled) or top_k > this is capped here. */
 export const MAX_SAMPLING_CANDIDATES = 1024;
@@ -35,6 +35,27 @@ export class SamplingParamsError extends Error {
   ) {
     super(`${field}: ${message} (got ${String(value)})`);
   }
+}
+
+/**
+ * A logit was NaN or infinite: the weights (or the forward pass) are broken, so no token can be chosen. Thrown by
+ * the CPU sampler, and by whoever reads NON_FINITE_TOKEN back from the GPU sampler (assertFiniteToken).
+ */
+export class NonFiniteLogitsError extends Error {
+  override readonly name = 'NonFiniteLogitsError';
+  readonly code = 'NON_FINITE_LOGITS';
+  constructor(where: string) {
+    super(
+      `The model produced a NaN or infinite logit ${where}: its weights are broken (NaN/Inf values, or tensor data of the wrong type). ` +
+        'Nothing was sampled; load another copy of the model file.',
+    );
+  }
+}
+
+/** The GPU sampler's token, or NonFiniteLogitsError when it wrote NON_FINITE_TOKEN. */
+export function assertFiniteToken(token: number, where = 'while sampling'): number {
+  if (token === NON_FINITE_TOKEN) throw new NonFiniteLogitsError(where);
+  return token;
 }
 
 /** Token id -> number of occurrences in the history the penalties look at. */
@@ -93,20 +114,21 @@ export function effectiveTopK(p: Pick<SamplingParams, 'topK'>, vocabSize: number
 }
 
 /**
- * Stage 1-2 for every token: NaN -> -inf, + logit bias, then for tokens with count c > 0 in the history:
+ * Stage 1-2 for every token: a non-finite logit (NaN, +-inf) -> +inf and nothing else (the samplers then refuse
+ * it: it ranks first), + logit bias, then for tokens with count c > 0 in the history:
  * repetition penalty (v > 0 ? v / r : v * r), then v -= c * frequency + presence.
  */
 export function adjustLogits(logits: ArrayLike<number>, p: SamplingParams, history: TokenCounts = NO_HISTORY): Float64Array {
   const v = new Float64Array(logits.length);
-  for (let i = 0; i < v.length; i++) v[i] = Number.isNaN(logits[i]) ? -Infinity : logits[i];
+  for (let i = 0; i < v.length; i++) v[i] = Number.isFinite(logits[i]) ? logits[i] : Infinity;
   for (const [key, bias] of Object.entries(p.logitBias)) {
     const id = Number(key);
-    if (id < v.length) v[id] += bias;
+    if (id < v.length && Number.isFinite(logits[id])) v[id] += bias;
   }
   const penalise = p.repetitionPenalty !== 1 || p.presencePenalty !== 0 || p.frequencyPenalty !== 0;
   if (penalise) {
     for (const [id, c] of history) {
-      if (c <= 0 || id < 0 || id >= v.length) continue;
+      if (c <= 0 || id < 0 || id >= v.length || !Number.isFinite(logits[id])) continue;
       let x = v[id];
       x = x > 0 ? x / p.repetitionPenalty : x * p.repetitionPenalty;
       v[id] = x - (c * p.frequencyPenalty + p.presencePenalty);
@@ -178,11 +200,13 @@ export function samplingDistribution(logits: ArrayLike<number>, p: SamplingParam
   const v = adjustLogits(logits, p, history);
   if (p.temperature === 0) {
     const id = argmaxLowest(v);
+    if (!Number.isFinite(v[id])) throw new NonFiniteLogitsError(`(token ${id}: ${logits[id]})`);
     return { candidates: Uint32Array.of(id), kept: 1, probs: Float64Array.of(1), cumulative: Float64Array.of(1) };
   }
   const candidates = topKIndices(v, effectiveTopK(p, v.length));
   const n = candidates.length;
   const v0 = v[candidates[0]];
+  if (!Number.isFinite(v0)) throw new NonFiniteLogitsError(`(token ${candidates[0]}: ${logits[candidates[0]]})`);
   // Softmax weights relative to the best (exp(0) = 1; equal values, also infinite ones, get weight 1).
   const cum = new Float64Array(n);
   const logMinP = p.minP > 0 ? Math.log(p.minP) : -Infinity;
