@@ -150,6 +150,7 @@ class ChunkDownloader {
   // Stragglers: every connection working on a chunk, and the rate (bytes/ms) of each chunk fetched in this run.
   private readonly lanes = new Map<number, Lane[]>();
   private readonly raced = new Set<number>();
+  private readonly delivering = new Set<number>();
   private readonly rates: number[] = [];
   private idleWaiters: Array<() => void> = [];
 
@@ -638,9 +639,8 @@ class ChunkDownloader {
   /** Stores a whole chunk, then lets the hash move on. */
   private async deliver(i: number, bytes: Uint8Array, winner?: Lane): Promise<void> {
     if (this.stopped) throw this.fatal ?? this.abortedError();
-    if (this.ledger.isStored(i)) return; // a racing connection stored it first
-    // The first connection to finish wins: cancel the others on this chunk.
-    for (const lane of this.lanes.get(i) ?? []) if (lane !== winner) lane.abort.abort();
+    if (this.ledger.isStored(i) || this.delivering.has(i)) return; // a racing connection stored it first
+    this.delivering.add(i);
     if (i === 0) this.o.checkFirstChunk?.(bytes);
     try {
       await this.o.store.putChunk(this.o.id, i, bytes);
@@ -651,7 +651,10 @@ class ChunkDownloader {
       });
     }
     this.ledger.markStored(i);
+    this.delivering.delete(i);
     this.inFlight.delete(i);
+    // The first connection to finish wins: cancel the others on this chunk (after markStored, so they see it).
+    for (const lane of this.lanes.get(i) ?? []) if (lane !== winner) lane.abort.abort();
     for (const wake of this.idleWaiters.splice(0)) wake();
     this.storedBytes += bytes.byteLength;
     this.fetched++;
