@@ -25,6 +25,8 @@ export type GgufErrorCode =
   | 'UNSUPPORTED_ARCHITECTURE'
   /** The header is larger than the reader's maxHeaderBytes cap. */
   | 'HEADER_TOO_LARGE'
+  /** Decoding a (lazily kept) metadata array would pass the header's memory budget (maxMetadataMemoryBytes). */
+  | 'METADATA_TOO_LARGE'
   /** A per-layer or otherwise fixed-length metadata array has the wrong number of entries. */
   | 'WRONG_ARRAY_LENGTH';
 
