@@ -21,7 +21,7 @@ export type GgufErrorCode =
   | 'WRONG_KEY_TYPE'
   | 'MISSING_TENSOR'
   | 'BAD_CONFIG'
-  /** general.architecture names a model this runtime does not run (not gemma4): unsupported, not broken. */
+  /** general.architecture names a model this runtime does not run (not gemma4). */
   | 'UNSUPPORTED_ARCHITECTURE'
   /** The header is larger than the reader's maxHeaderBytes cap. */
   | 'HEADER_TOO_LARGE'

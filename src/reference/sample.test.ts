@@ -1,23 +1,19 @@
 // The CPU sampler stage by stage, with hand-computed cases, and parameter validation.
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_SAMPLING_PARAMS, SamplingParamsError, resolveSamplingParams, type SamplingParams } from '../runtime/sampling-params.js';
 import {
-  DEFAULT_SAMPLING_PARAMS,
-  MAX_SAMPLING_CANDIDATES,
   NonFiniteLogitsError,
-  SamplingParamsError,
+  MAX_SAMPLING_CANDIDATES,
   adjustLogits,
-  assertFiniteToken,
   argmaxLowest,
   countTokens,
   counterUniform,
   drawFromCumulative,
   effectiveTopK,
-  resolveSamplingParams,
   sampleCpu,
   samplingDistribution,
   topKIndices,
-  type SamplingParams,
-} from './sampler.js';
+} from './sample.js';
 
 const params = (p: Partial<SamplingParams>) => resolveSamplingParams({ topK: 0, topP: 1, ...p });
 const near = (a: ArrayLike<number>, b: number[]) => {
@@ -230,9 +226,4 @@ describe('non-finite logits', () => {
       }
     });
   }
-  it('assertFiniteToken passes real ids and turns the GPU sentinel into the typed error', () => {
-    expect(assertFiniteToken(0)).toBe(0);
-    expect(assertFiniteToken(262143)).toBe(262143);
-    expect(() => assertFiniteToken(0xffffffff)).toThrow(NonFiniteLogitsError);
-  });
 });
