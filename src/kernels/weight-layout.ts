@@ -319,24 +319,35 @@ export function packWeightInto(
  * One pass over words the packing has just written (in cache for the scales; for float types the same order of
  * work as the copy), so a broken file is refused at load instead of producing NaN logits.
  */
+/** Nonzero when a word in [from, to) has a NaN / Inf: (w & exponent) + its lowest bit carries into the sign bit. */
+function nonFiniteF32(words: Uint32Array, from: number, to: number): number {
+  let acc = 0;
+  for (let k = from; k < to; k++) acc |= ((words[k] >>> 1) & 0x3fc00000) + 0x00400000;
+  return acc & 0x40000000;
+}
+
+function nonFiniteF16(words: Uint32Array, from: number, to: number): number {
+  let acc = 0;
+  for (let k = from; k < to; k++) acc |= ((words[k] >>> 1) & 0x3e003e00) + 0x02000200;
+  return acc & 0x40004000;
+}
+
+function nonFiniteBf16(words: Uint32Array, from: number, to: number): number {
+  let acc = 0;
+  for (let k = from; k < to; k++) acc |= ((words[k] >>> 1) & 0x3fc03fc0) + 0x00400040;
+  return acc & 0x40004000;
+}
+
 function checkFinite(layout: TypeLayout, out: readonly Uint32Array[], sizes: readonly number[], rows: number, name: string, firstRow: number): void {
   const { array, format, what } = layout.floats;
   const words = out[array];
   const n = sizes[array] / 4;
+  // Branch-free over the whole array; rescanned word by word only on a hit.
+  // One loop per format with its constants written in, so each stays monomorphic (int32) for the JIT.
+  const hit = format === 'f32' ? nonFiniteF32 : format === 'f16' ? nonFiniteF16 : nonFiniteBf16;
+  if (hit(words, 0, n) === 0) return;
   let bad = -1;
-  if (format === 'f32') {
-    for (let k = 0; k < n; k++) if ((words[k] & 0x7f800000) === 0x7f800000) { bad = k; break; }
-  } else if (format === 'f16') {
-    for (let k = 0; k < n; k++) {
-      const w = words[k];
-      if ((w & 0x7c00) === 0x7c00 || (w & 0x7c000000) === 0x7c000000) { bad = k; break; }
-    }
-  } else {
-    for (let k = 0; k < n; k++) {
-      const w = words[k];
-      if ((w & 0x7f80) === 0x7f80 || (w & 0x7f800000) === 0x7f800000) { bad = k; break; }
-    }
-  }
+  for (let k = 0; k < n && bad < 0; k++) if (hit(words, k, k + 1) !== 0) bad = k;
   if (bad < 0) return;
   // Unit (block b, plane p, row r) sits at ((b * planes + p) * rows + r) * unit bytes.
   const spec = layout.arrays[array];
