@@ -12,7 +12,12 @@ export interface ChatCompletionContentPartImage {
   type: 'image_url';
   image_url: { url: string; detail?: 'auto' | 'low' | 'high' };
 }
-export type ChatCompletionContentPart = ChatCompletionContentPartText | ChatCompletionContentPartImage;
+/** Accepted by the types (web-llm's audio part); this text-only engine rejects it (UserMessageContentErrorForNonVLM). */
+export interface ChatCompletionContentPartInputAudio {
+  type: 'input_audio';
+  input_audio: { data: unknown; format: string; sample_rate?: number };
+}
+export type ChatCompletionContentPart = ChatCompletionContentPartText | ChatCompletionContentPartImage | ChatCompletionContentPartInputAudio;
 
 export interface ChatCompletionSystemMessageParam {
   role: 'system';

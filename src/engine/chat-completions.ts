@@ -45,6 +45,7 @@ export interface ChatRunResult {
   readonly decodeTokens: number;
   readonly decodeSeconds: number;
   readonly warnings: readonly OutputWarning[];
+  readonly promptIds: readonly number[];
 }
 
 /** RNG counters of choice i start at i * 2^20, so n > 1 choices with one seed differ and each stays reproducible. */
@@ -243,6 +244,7 @@ export async function runChatCompletion(model: ChatModel, request: ChatCompletio
     decodeTokens: Math.max(0, completionTokens - n),
     decodeSeconds: decodeMs / 1000,
     warnings,
+    promptIds: prompt.ids,
   };
 }
 

@@ -42,6 +42,7 @@ export class Engine implements EngineApi {
   private stats: RuntimeStats = ZERO_STATS;
   private lastMessage = '';
   private forced: number[] | undefined;
+  private lastPromptIds: number[] = [];
   /** Set while a rebuild after device loss is queued or running. */
   private rebuilding: Promise<unknown> | undefined;
 
@@ -121,6 +122,7 @@ export class Engine implements EngineApi {
           const count = onChunk && ((c: ChatCompletionChunk) => (streamedChunks++, onChunk(c)));
           const r = await runChatCompletion(loaded, request, { signal: state, onChunk: count, forcedTokens });
           this.lastMessage = r.message;
+          this.lastPromptIds = [...r.promptIds];
           this.stats = {
             prefillTokens: this.stats.prefillTokens + r.prefillTokens,
             prefillSeconds: this.stats.prefillSeconds + r.prefillSeconds,
@@ -234,6 +236,7 @@ export class Engine implements EngineApi {
       this.ctx?.device.destroy();
     },
     cachedTokenCount: () => this.loaded?.session.cachedTokens.length ?? 0,
+    lastPrompt: () => this.lastPromptIds,
     tokenize: (text) => this.loaded?.tokenizer.encode(text, { parseSpecial: true }) ?? [],
   };
 

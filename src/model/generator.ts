@@ -5,6 +5,7 @@
 import { StagingReader } from '../gpu/readback.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { BoundOp } from '../gpu/kernel.js';
+import { LOGPROBS_OUT_WORDS, bindLogprobs, decodeLogprobs, type BoundLogprobs } from '../kernels/logprobs.js';
 import { NON_FINITE_TOKEN, createGpuSampler, type GpuSampler, type GpuSamplingParams } from '../kernels/sample.js';
 import type { GemmaConfig } from './config.js';
 import { ModelError } from './errors.js';
@@ -113,12 +114,14 @@ export class GpuTokenGenerator implements TokenGenerator {
   readonly backend = 'webgpu' as const;
   private readonly sampler: GpuSampler;
   private readonly reader: StagingReader;
+  /** Built on the first step that asks for log-probabilities (two more pipelines). */
+  private logprobs: { bound: BoundLogprobs; reader: StagingReader } | undefined;
   private lastParams: SamplingParams | undefined;
   /** Dispatches of the last step, sampler included (benchmarks). */
   lastDispatches = 0;
 
   constructor(
-    ctx: GpuContext,
+    private readonly ctx: GpuContext,
     readonly model: GemmaModel,
   ) {
     this.sampler = createGpuSampler(ctx, {
@@ -164,9 +167,6 @@ export class GpuTokenGenerator implements TokenGenerator {
 
   private async step(tokens: readonly number[], o: StepOptions): Promise<GeneratedToken | undefined> {
     checkStepOptions(o, this.model.config.vocabSize, false);
-    if (o.topLogprobs !== undefined) {
-      throw new ModelError('UNSUPPORTED_OPTION', 'Log-probabilities are not available on this backend yet.');
-    }
     if (tokens.length === 0) throw new ModelError('BAD_STEP_OPTION', 'A step needs at least one token.');
     const V = this.model.config.vocabSize;
     for (const t of tokens) {
@@ -179,23 +179,43 @@ export class GpuTokenGenerator implements TokenGenerator {
       this.sampler.setParams(o.sampling);
       this.lastParams = o.sampling;
     }
+    const lp = o.topLogprobs === undefined ? undefined : this.logprobsOps();
     const run = await this.model.run(tokens, 'last', {
-      after: this.sampler.ops(),
-      copyAfter: (e) => this.reader.copyFrom(e, this.sampler.outputToken),
+      after: lp ? [...this.sampler.ops(), ...lp.bound.ops] : this.sampler.ops(),
+      copyAfter: (e) => (lp ? lp.reader.copyFrom(e, lp.bound.out) : this.reader.copyFrom(e, this.sampler.outputToken)),
       step: o.step,
       seed: o.sampling.seed,
       signal: o.signal,
     });
     if (run.aborted) return undefined;
-    this.lastDispatches = run.dispatches + this.sampler.ops().length;
-    const token = new Uint32Array(await this.reader.read())[0];
+    this.lastDispatches = run.dispatches + this.sampler.ops().length + (lp ? lp.bound.ops.length : 0);
+    let token: number;
+    let logprobs: TokenLogprobs | undefined;
+    if (lp) {
+      const d = decodeLogprobs(await lp.reader.read(), o.topLogprobs!);
+      token = d.token;
+      logprobs = { logprob: d.logprob, top: d.top };
+    } else token = new Uint32Array(await this.reader.read())[0];
     if (token === NON_FINITE_SENTINEL) {
       throw new ModelError('NON_FINITE_LOGITS', 'The model produced non-finite logits (NaN or infinity); the weights or a kernel are broken.', {
         position: this.model.position,
       });
     }
     if (token >= V) throw new ModelError('TOKEN_OUT_OF_RANGE', `The sampler returned id ${token}, outside the vocabulary [0, ${V}).`, { token });
-    return { token };
+    return logprobs ? { token, logprobs } : { token };
+  }
+
+  private logprobsOps(): { bound: BoundLogprobs; reader: StagingReader } {
+    this.logprobs ??= {
+      bound: bindLogprobs(this.ctx, {
+        logits: this.model.forward.logits,
+        vocabSize: this.model.config.vocabSize,
+        softcap: this.model.config.finalLogitSoftcap,
+        token: this.sampler.outputToken,
+      }),
+      reader: new StagingReader(this.ctx, LOGPROBS_OUT_WORDS * 4),
+    };
+    return this.logprobs;
   }
 
   /** The sampler's bound ops for the current parameters (per-op profiling in the benchmark). */
@@ -206,5 +226,7 @@ export class GpuTokenGenerator implements TokenGenerator {
   destroy(): void {
     this.sampler.destroy();
     this.reader.destroy();
+    this.logprobs?.bound.destroy();
+    this.logprobs?.reader.destroy();
   }
 }
