@@ -1,5 +1,7 @@
 // A real HTTP file server with Range support and CORS, that tests can tell to misbehave: cut a connection in the
-// middle of a body, stall, answer 200 with the whole body instead of 206, send corrupted bytes, or vanish (404).
+// middle of a body, stall, answer 200 with the whole body instead of 206, send corrupted bytes, vanish (404),
+// replace the file mid-download (new ETag / Last-Modified / size), break or run on after the last byte of a
+// chunked 206, answer 503 with Retry-After, crawl at a set rate, or leave out CORS headers.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { open, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +13,13 @@ export type Fault =
   | { kind: 'wrong-content-range' } // 206 with a Content-Range that does not match the request
   | { kind: 'corrupt'; at: number } // flip the byte at this absolute file offset when it is sent
   | { kind: 'missing' } // 404
-  | { kind: 'status'; code: number }
+  | { kind: 'status'; code: number; retryAfter?: string } // an error answer, optionally with Retry-After
+  | { kind: 'swap'; file: string } // from this request on, the path serves another file (new ETag, Last-Modified, size)
+  | { kind: 'chunked-cut' } // a chunked 206: every byte of the range, then the socket closes before the last chunk
+  | { kind: 'extra-bytes'; count: number } // a chunked 206 that sends this many bytes past the asked range
+  | { kind: 'slow'; bytesPerSecond: number } // send the body at this rate (a straggling connection)
+  | { kind: 'no-expose' } // no Access-Control-Expose-Headers: scripts cannot read Content-Range / ETag
+  | { kind: 'no-cors' } // no CORS headers at all: the browser refuses the answer to the page
   | { kind: 'pass' } // answer normally (to let some requests through before the next fault)
   | { kind: 'delay'; ms: number }; // wait before answering normally
 
@@ -44,6 +52,8 @@ function drainOrClose(res: ServerResponse): Promise<void> {
 
 export async function startRangeServer(port = 0): Promise<RangeServer> {
   const files = new Map<string, string>();
+  // Each served version of a path gets its own ETag and Last-Modified.
+  const versions = new Map<string, number>();
   const faults: Array<{ fault: Fault; path?: string }> = [];
   const log: RangeServer['log'] = [];
   const latency = new Map<string | undefined, number>();
@@ -55,15 +65,23 @@ export async function startRangeServer(port = 0): Promise<RangeServer> {
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, Accept-Ranges, ETag');
-    res.setHeader('Access-Control-Allow-Headers', 'Range');
     if (req.method === 'OPTIONS') {
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      res.setHeader('Access-Control-Allow-Headers', 'Range');
       res.writeHead(204).end();
       return;
     }
-    const file = files.get(path);
     const fault = takeFault(path);
+    if (fault?.kind !== 'no-cors') res.setHeader('Access-Control-Allow-Origin', '*');
+    if (fault?.kind !== 'no-cors' && fault?.kind !== 'no-expose') {
+      res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, Accept-Ranges, ETag, Last-Modified, Retry-After');
+    }
+    res.setHeader('Access-Control-Allow-Headers', 'Range');
+    if (fault?.kind === 'swap') {
+      files.set(path, fault.file);
+      versions.set(path, (versions.get(path) ?? 0) + 1);
+    }
+    const file = files.get(path);
     const wait = (fault?.kind === 'delay' ? fault.ms : 0) + (latency.get(path) ?? latency.get(undefined) ?? 0);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const finish = (status: number) => log.push({ path, range: req.headers.range, status });
@@ -74,7 +92,7 @@ export async function startRangeServer(port = 0): Promise<RangeServer> {
     }
     if (fault?.kind === 'status') {
       finish(fault.code);
-      res.writeHead(fault.code, { 'Content-Type': 'text/plain' }).end('error');
+      res.writeHead(fault.code, { 'Content-Type': 'text/plain', ...(fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {}) }).end('error');
       return;
     }
     const size = (await stat(file)).size;
@@ -98,12 +116,15 @@ export async function startRangeServer(port = 0): Promise<RangeServer> {
       status = 206;
     }
     const length = end - start + 1;
+    const version = versions.get(path) ?? 0;
+    const chunked = fault?.kind === 'chunked-cut' || fault?.kind === 'extra-bytes';
     const headers: Record<string, string | number> = {
       'Content-Type': 'application/octet-stream',
-      'Content-Length': length,
       'Accept-Ranges': 'bytes',
-      ETag: `"${size}"`,
+      ETag: `"${size}-v${version}"`,
+      'Last-Modified': new Date(Date.UTC(2025, 0, 1) + version * 86_400_000).toUTCString(),
     };
+    if (!chunked) headers['Content-Length'] = length; // without it Node sends Transfer-Encoding: chunked
     if (status === 206) {
       const shown = fault?.kind === 'wrong-content-range' ? `bytes ${start + 1}-${end + 1}/${size}` : `bytes ${start}-${end}/${size}`;
       headers['Content-Range'] = shown;
@@ -120,8 +141,11 @@ export async function startRangeServer(port = 0): Promise<RangeServer> {
       let sent = 0;
       // Small pieces when a fault must hit a precise byte; large ones otherwise (benchmarks read gigabytes).
       const bodyFault = fault?.kind === 'cut' || fault?.kind === 'stall' || fault?.kind === 'corrupt';
-      const chunk = Buffer.alloc(bodyFault ? 64 * 1024 : 1024 * 1024);
+      const slow = fault?.kind === 'slow' ? fault.bytesPerSecond : 0;
+      const chunk = Buffer.alloc(slow ? Math.max(1, Math.floor(slow / 20)) : bodyFault ? 64 * 1024 : 1024 * 1024);
       while (pos <= end) {
+        if (slow) await new Promise((r) => setTimeout(r, (chunk.length / slow) * 1000));
+        if (res.destroyed) return;
         let n = Math.min(chunk.length, end - pos + 1);
         if ((fault?.kind === 'cut' || fault?.kind === 'stall') && sent < fault.afterBytes) n = Math.min(n, fault.afterBytes - sent);
         const { bytesRead } = await handle.read(chunk, 0, n, pos);
@@ -139,6 +163,16 @@ export async function startRangeServer(port = 0): Promise<RangeServer> {
         if (!res.write(out)) await drainOrClose(res);
         if (fault?.kind === 'stall' && sent === fault.afterBytes) await new Promise((r) => setTimeout(r, fault.ms));
         if (res.destroyed) return;
+      }
+      if (fault?.kind === 'extra-bytes') {
+        await new Promise<void>((r) => res.write(Buffer.alloc(fault.count, 0xee), () => r()));
+      }
+      if (fault?.kind === 'chunked-cut') {
+        // Every byte of the range is out; the terminating zero-length chunk never comes.
+        await new Promise<void>((r) => res.write(Buffer.alloc(0), () => r()));
+        await new Promise((r) => setTimeout(r, 50));
+        res.destroy();
+        return;
       }
       res.end();
     } finally {

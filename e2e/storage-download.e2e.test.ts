@@ -26,6 +26,8 @@ let path: string;
 let SHA: string;
 let SIZE: number;
 let CHUNKS: number;
+let otherPath: string;
+let OTHER_SHA: string;
 
 function call<T>(page: Page, name: string, ...args: unknown[]): Promise<T> {
   return page.evaluate(
@@ -73,6 +75,11 @@ beforeAll(async () => {
   SHA = createHash('sha256').update(bytes).digest('hex');
   SIZE = bytes.byteLength;
   CHUNKS = Math.ceil(SIZE / CHUNK);
+  // Another version of the file (other weights, other size) for the server to switch to mid-download.
+  otherPath = join(dir, 'other.gguf');
+  const g = generateFixture({ shape: SHAPES.tiny, mix: uniformMix(GgmlType.Q4_0), seed: 12 });
+  await writeGgufFile(otherPath, g.spec, g.tensorData);
+  OTHER_SHA = createHash('sha256').update(await readFile(otherPath)).digest('hex');
   h = await startHarness({ page: PAGE });
   h.files.serve('/tiny.gguf', path);
   await h.page.waitForFunction(() => document.title === 'ready');
@@ -294,5 +301,66 @@ describe('model download into IndexedDB (Chromium, real Range server)', () => {
     expect(await call<Listed[]>(h.page, 'list')).toEqual([]);
     const gone = await call<{ error?: Err }>(h.page, 'digest', idOf('basic'));
     expect(gone.error).toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('download faults in Chromium (real Range server)', () => {
+  it('a file replaced on the server mid-download: stopped at the first changed answer, nothing kept, then the new version', async () => {
+    h.files.serve('/swap.gguf', path);
+    const url = `${h.files.url}/swap.gguf`;
+    for (let i = 0; i < 4; i++) h.files.injectFault({ kind: 'pass' }, '/swap.gguf'); // probe + 3 chunks
+    h.files.injectFault({ kind: 'swap', file: otherPath }, '/swap.gguf');
+    const n = h.files.log.length;
+    const bad = await call<Ensured>(h.page, 'ensure', { url }, { ...fast, concurrency: 1 });
+    expect(bad.error).toMatchObject({ code: 'INTEGRITY', details: { reason: 'CHANGED_ON_SERVER' } });
+    expect(bad.error!.message).toMatch(/changed on the server during the download/);
+    expect(h.files.log.slice(n).filter((r) => r.path === '/swap.gguf')).toHaveLength(5);
+    expect(await call<number[]>(h.page, 'chunkIndices', `url:${url}`)).toEqual([]);
+    expect((await call<Listed[]>(h.page, 'list')).some((m) => m.id === `url:${url}`)).toBe(false);
+    const again = await call<Ensured>(h.page, 'ensure', { url }, { ...fast });
+    expect(again.error).toBeUndefined();
+    expect(again.sha256).toBe(OTHER_SHA);
+  });
+
+  it('a straggling connection (~50 KB/s) is raced on another connection; the first to finish is kept', async () => {
+    h.files.injectFault({ kind: 'slow', bytesPerSecond: 50_000 }, '/tiny.gguf'); // chunk 0: ~1.3 s alone
+    const n = h.files.log.length;
+    const r = await call<Ensured>(h.page, 'ensure', spec('straggler'), { ...fast, straggler: { minMs: 200, pollMs: 50 } });
+    await expectVerified(h.page, r);
+    const zero = since(n).filter((q) => q.chunk === 0);
+    expect(zero).toHaveLength(2);
+    expect(zero.every((q) => !q.mid)).toBe(true);
+  });
+
+  it('a chunked 206 cut after its last byte, and one with extra bytes after the range, are stored as they are', async () => {
+    for (const fault of [{ kind: 'chunked-cut' }, { kind: 'extra-bytes', count: 999 }] as const) {
+      for (let i = 0; i < 3; i++) h.files.injectFault(fault, '/tiny.gguf');
+      const n = h.files.log.length;
+      const r = await call<Ensured>(h.page, 'ensure', spec(fault.kind), { ...fast, concurrency: 1 });
+      await expectVerified(h.page, r);
+      const req = since(n);
+      expect(req.filter((q) => q.status === 416)).toEqual([]);
+      expect(req.map((q) => q.chunk)).toEqual([...Array(CHUNKS).keys()]); // each chunk once: nothing re-asked
+    }
+  });
+
+  it('the size probe rides out a 503 burst with Retry-After; CORS faults get messages that say what to fix', async () => {
+    const url = `${h.files.url}/tiny.gguf?case=probe503`;
+    for (let i = 0; i < 3; i++) h.files.injectFault({ kind: 'status', code: 503, retryAfter: '1' }, '/tiny.gguf');
+    const r = await call<Ensured>(h.page, 'ensure', { url }, { ...fast });
+    expect(r.error).toBeUndefined();
+    expect(r.sha256).toBe(SHA);
+
+    h.files.injectFault({ kind: 'no-expose' }, '/tiny.gguf');
+    const hidden = await call<Ensured>(h.page, 'ensure', { url: `${h.files.url}/tiny.gguf?case=hidden` }, { ...fast });
+    expect(hidden.error).toMatchObject({ code: 'BAD_RESPONSE' });
+    expect(hidden.error!.message).toMatch(/Access-Control-Expose-Headers: Content-Range/);
+
+    h.files.injectFault({ kind: 'no-cors' }, '/tiny.gguf');
+    const n = h.files.log.length;
+    const refused = await call<Ensured>(h.page, 'ensure', { url: `${h.files.url}/tiny.gguf?case=nocors` }, { ...fast });
+    expect(refused.error).toMatchObject({ code: 'BAD_RESPONSE', details: { reason: 'CORS' } });
+    expect(refused.error!.message).toMatch(/Access-Control-Allow-Origin/);
+    expect(h.files.log.length - n).toBe(2); // the refused GET and the no-cors reachability check: no retries
   });
 });

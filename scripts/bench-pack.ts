@@ -19,6 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ggmlTypeTraits } from '../src/gguf/ggml-types.js';
+import { randomValidBlocks } from '../src/gguf/quantize.js';
 import { packedArrayBytes, packWeight, packWeightInto } from '../src/kernels/weight-layout.js';
 import { createRng } from './fixtures/rng.js';
 
@@ -89,13 +90,13 @@ async function main(): Promise<void> {
     if (type === undefined) throw new Error(`unknown type ${name}`);
     const traits = ggmlTypeTraits(type)!;
     const len = ((rows * cols) / traits.blockSize) * traits.typeSize;
-    // random bytes (any bit pattern: packing is bit-exact, so validity does not matter for speed)
+    // random valid blocks (every code bit pattern, finite scales: the packer refuses NaN / Inf floats)
     const rng = createRng(type + 1);
+    const blocks = randomValidBlocks(type, len / traits.typeSize, rng.next);
     const buf = new Uint8Array(len + 4);
-    const words = new Uint32Array(buf.buffer, 0, buf.length >> 2);
-    for (let i = 0; i < words.length; i++) words[i] = (rng.next() * 4294967296) >>> 0;
+    buf.set(blocks, 1);
     const unaligned = buf.subarray(1, 1 + len);
-    const aligned = buf.subarray(0, len);
+    const aligned = blocks;
     const sizes = packedArrayBytes(type, rows, cols);
     const reused = sizes.map((n) => new Uint32Array(n / 4));
     const variants: Variant[] = [

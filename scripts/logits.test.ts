@@ -15,9 +15,9 @@ import { parseLogitsArgs } from './logits.js';
 const run = promisify(execFile);
 const options = { shape: SHAPES.tiny, mix: uniformMix(GgmlType.Q4_0), seed: 11 };
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(args: string[], nodeArgs: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run('npx', ['tsx', 'scripts/logits.ts', ...args], { cwd: process.cwd() });
+    const { stdout, stderr } = await run('node', ['--import', 'tsx', ...nodeArgs, 'scripts/logits.ts', ...args], { cwd: process.cwd() });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -83,5 +83,50 @@ describe('npm run logits', () => {
       out: 'x.bin',
       backend: 'reference',
     });
+  });
+
+  it('exits 1 with NON_FINITE_LOGITS (and writes nothing) when the weights make the logits NaN', async () => {
+    const f = generateFixture(options);
+    const norm = f.spec.tensors.findIndex((t) => t.name === 'output_norm.weight');
+    expect(norm).toBeGreaterThanOrEqual(0);
+    const broken = join(dir, 'nan.gguf');
+    await writeGgufFile(broken, f.spec, (i) => {
+      const bytes = f.tensorData(i);
+      if (i === norm) new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4).fill(NaN);
+      return bytes;
+    });
+    const out = join(dir, 'nan.bin');
+    const r = await cli([broken, '--tokens', '2,105', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^error \[NON_FINITE_LOGITS\]: .*non-finite logit \(NaN\)/);
+    await expect(readFile(out)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('treats a context length of 0 or 1 as a broken file (exit 1, BAD_CONFIG), not a usage error', async () => {
+    const f = generateFixture(options);
+    const metadata = f.spec.metadata.map((m) => (m.key === 'gemma4.context_length' ? { ...m, value: 1 } : m));
+    expect(metadata.some((m) => m.key === 'gemma4.context_length')).toBe(true);
+    const broken = join(dir, 'ctx1.gguf');
+    await writeGgufFile(broken, { ...f.spec, metadata }, f.tensorData);
+    const r = await cli([broken, '--tokens', '2,105', '--out', join(dir, 'ctx1.bin')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error \[BAD_CONFIG\]: gemma4\.context_length is 1/);
+  });
+
+  it('does not import the browser tooling for the reference backend (a file that fails at byte 0)', async () => {
+    const hook = ['--import', './scripts/fixtures/forbid-browser-tooling.mjs'];
+    const bad = join(dir, 'zero.gguf');
+    await writeFile(bad, new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]));
+    let r = await cli([bad, '--tokens', '2', '--out', join(dir, 'o.bin')], hook);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error \[BAD_MAGIC\]/);
+    r = await cli([model, '--tokens', '2,105', '--out', join(dir, 'ok.bin')], hook);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    // The hook is real: asking for the webgpu backend trips it.
+    r = await cli([model, '--tokens', '2', '--out', join(dir, 'o.bin'), '--backend', 'webgpu'], hook);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/browser tooling imported: (playwright-core|vite)/);
   });
 });

@@ -1,6 +1,8 @@
 // npm run logits -- MODEL.gguf --tokens 2,105,... --out FILE.bin [--backend reference]
 // Runs the forward pass on exactly the given token ids (no BOS added) and writes float32 little-endian logits,
-// row-major [n_tokens][n_vocab]. Prints one summary line. Bad input: a message on stderr and exit code 2.
+// row-major [n_tokens][n_vocab]. Prints one summary line. Bad input: a message on stderr and exit code 2; a bad
+// model file (including one whose logits come out NaN or infinite): its typed error code and exit code 1.
+// The browser tooling (Vite, Playwright) is imported only for --backend webgpu: it costs seconds and ~400 MB.
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { readGgufHeader } from '../src/gguf/reader.js';
@@ -8,7 +10,6 @@ import { loadGemmaConfig } from '../src/model/load-config.js';
 import { loadReferenceWeights } from '../src/model/reference-weights.js';
 import { createReferenceState, forwardReference } from '../src/reference/forward.js';
 import { resolve } from 'node:path';
-import { startHarness } from './browser-harness.js';
 import { openFileSource, type NodeFileSource } from './node-file-source.js';
 
 export class UsageError extends Error {}
@@ -66,6 +67,7 @@ export async function runLogits(args: LogitsArgs): Promise<LogitsResult> {
       throw new UsageError(`${args.tokens.length} tokens exceed the model's context length ${config.contextLength}`);
     }
     const out = args.backend === 'webgpu' ? await webgpuLogits(args) : await referenceLogits(args, source);
+    checkFinite(out, config.vocabSize, args.backend);
     await writeFile(args.out, new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
     const V = config.vocabSize;
     const last = out.subarray(out.length - V);
@@ -74,6 +76,23 @@ export async function runLogits(args: LogitsArgs): Promise<LogitsResult> {
     return { nTokens: out.length / V, nVocab: V, argmaxLast: argmax };
   } finally {
     await source.close();
+  }
+}
+
+export class NonFiniteLogitsError extends Error {
+  override readonly name = 'NonFiniteLogitsError';
+  readonly code = 'NON_FINITE_LOGITS';
+}
+
+/** Refuses NaN / Inf logits: they mean broken weights (the file parses but its numbers do not), never a result. */
+function checkFinite(out: Float32Array, V: number, backend: string): void {
+  for (let i = 0; i < out.length; i++) {
+    if (!Number.isFinite(out[i])) {
+      throw new NonFiniteLogitsError(
+        `the ${backend} forward pass produced a non-finite logit (${out[i]}) at token ${Math.floor(i / V)}, id ${i % V}: ` +
+          'the model file holds broken weights (NaN/Inf values or mistyped tensor data). Nothing was written.',
+      );
+    }
   }
 }
 
@@ -89,6 +108,7 @@ async function referenceLogits(args: LogitsArgs, source: NodeFileSource): Promis
 
 /** Runs the same computation with the WebGPU engine in headless Chromium (the model served by a Range server). */
 async function webgpuLogits(args: LogitsArgs): Promise<Float32Array> {
+  const { startHarness } = await import('./browser-harness.js');
   const harness = await startHarness();
   try {
     harness.files.serve('/model.gguf', resolve(args.model));

@@ -3,7 +3,7 @@
 //   0 uniform  sp      SampleParams
 //   1 storage  counts  u32 [V]    read_write: counts[token] += 1 when FLAG_ACCEPT
 //   2 storage  work    atomic u32 [SAMPLER_LAYOUT.words]; reads PARTIALS
-//   3 storage  out     u32 [1]    the token id
+//   3 storage  out     u32 [1]    the token id, or NON_FINITE_TOKEN when the best logit is NaN / infinite
 // grid: 1 workgroup. Needs lib/sample-common.wgsl, lib/sample-best.wgsl.
 const WG: u32 = 256u;
 
@@ -22,7 +22,7 @@ fn main(@builtin(local_invocation_index) lid: u32) {
   }
   let best = workgroup_best(bk, bi, lid);
   if (lid == 0u) {
-    let token = best.y;
+    let token = select(best.y, NON_FINITE_TOKEN, best.x >= KEY_POS_INF);
     out[0] = token;
     if ((sp.flags & FLAG_ACCEPT) != 0u && token < sp.vocab) { counts[token] += 1u; }
   }

@@ -9,7 +9,8 @@
 //   3 storage  counts  u32 [V]        read_write: counts[token] += 1 when FLAG_ACCEPT
 //   4 storage  bias    f32 [V]
 //   5 storage  work    atomic u32
-//   6 storage  out     u32 [sp.draws] token of draw d (d > 0 only in tests: counter step + d)
+//   6 storage  out     u32 [sp.draws] token of draw d (d > 0 only in tests: counter step + d); NON_FINITE_TOKEN
+//                                    when the best adjusted logit is NaN / infinite
 // grid: 1 workgroup. Needs lib/step.wgsl, lib/sample-common.wgsl, lib/sample-logit.wgsl.
 const WG: u32 = 256u;
 
@@ -132,6 +133,7 @@ fn main(@builtin(local_invocation_index) lid: u32) {
 
   // 3. Softmax weights relative to the best (equal values get weight 1) and min-p (p_j >= min_p p_0 <=> z_j >= ln min_p).
   let v0 = key_f32(skey[0]);
+  let broken = skey[0] >= KEY_POS_INF; // a NaN / infinite logit: the draw writes NON_FINITE_TOKEN
   for (var j = lid; j < k; j += WG) {
     let v = key_f32(skey[j]);
     let same = v == v0;
@@ -173,8 +175,9 @@ fn main(@builtin(local_invocation_index) lid: u32) {
       let mid = (lo + hi) / 2u;
       if (scum[mid] > goal) { hi = mid; } else { lo = mid + 1u; }
     }
-    out[d] = sid[lo];
-    if (d == 0u) { token = sid[lo]; }
+    let drawn = select(sid[lo], NON_FINITE_TOKEN, broken);
+    out[d] = drawn;
+    if (d == 0u) { token = drawn; }
   }
 
   // 6. Outputs for readers of the candidates, the history count, and the counters for the next step.

@@ -13,7 +13,8 @@ struct Params { n: u32, cap: f32 }
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.y * nwg.x * WG + gid.x;
   // tanh(t) = 1 - 2 / (exp(2t) + 1), clamped so exp cannot overflow.
-  if (i < p.n) {
+  // A NaN or infinite logit stays as it is (the clamp would turn +-inf into +-cap and hide a broken model).
+  if (i < p.n && (bitcast<u32>(z[i]) & 0x7fffffffu) < 0x7f800000u) {
     let t = clamp(z[i] / p.cap, -15.0, 15.0);
     z[i] = p.cap * (1.0 - 2.0 / (exp(2.0 * t) + 1.0));
   }

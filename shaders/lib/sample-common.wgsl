@@ -57,7 +57,12 @@ const OUT_KEPT: u32 = 11013u;         // candidates kept by top-p and min-p
 const OUT_IDS: u32 = 11014u;          // [MAX_CAND] candidate ids, best first
 const OUT_PROBS: u32 = 12038u;        // [MAX_CAND] f32 bits: final probability (0 beyond OUT_KEPT)
 
-// Order-preserving map f32 -> u32 (larger float, larger key). -0 is folded into +0 and NaN into -inf by the caller.
+// Token id the final passes write when the best adjusted logit is not finite (NON_FINITE_TOKEN in kernels/sample.ts).
+const NON_FINITE_TOKEN: u32 = 0xffffffffu;
+// Keys at or above this one belong to +inf (or NaN bits): a non-finite best candidate.
+const KEY_POS_INF: u32 = 0xff800000u;
+
+// Order-preserving map f32 -> u32 (larger float, larger key). -0 is folded into +0 and NaN into +inf by the caller.
 fn bits_key(b: u32) -> u32 {
   return select(b | 0x80000000u, ~b, (b & 0x80000000u) != 0u);
 }

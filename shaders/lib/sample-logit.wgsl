@@ -1,16 +1,18 @@
 // The adjusted logit of token i and its sort key, for kernels that declare the bindings
 //   sp: SampleParams (uniform), logits: array<f32>, counts: array<u32>, bias: array<f32>.
-// Order (src/runtime/sampler.ts): softcap (when folded in) -> NaN to -inf -> + bias -> penalties.
+// Order (src/runtime/sampler.ts): non-finite raw logit -> +inf (and nothing else) | softcap (when folded in) -> +
+// bias -> penalties. A NaN or infinite logit (broken weights) thus becomes the best candidate, and the final pass
+// that reads the best key anyway writes NON_FINITE_TOKEN instead of a token: detection costs nothing per element.
 
-// A private variable, so that -inf is made at run time (a constant -inf is a shader-creation error).
-var<private> neg_inf_bits: u32 = 0xff800000u;
+// A private variable, so that +inf is made at run time (a constant inf is a shader-creation error).
+var<private> pos_inf_bits: u32 = 0x7f800000u;
 
 fn adjusted_logit(i: u32) -> f32 {
   var v = logits[sp.logits_offset + i];
+  if ((bitcast<u32>(v) & 0x7fffffffu) >= 0x7f800000u) { return bitcast<f32>(pos_inf_bits); } // NaN, +-inf
   if ((sp.flags & FLAG_SOFTCAP) != 0u) {
     v = sp.softcap * tanh(clamp(v / sp.softcap, -15.0, 15.0));
   }
-  if ((bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u) { v = bitcast<f32>(neg_inf_bits); } // NaN -> -inf
   if ((sp.flags & FLAG_BIAS) != 0u) { v += bias[i]; }
   if ((sp.flags & FLAG_PENALTY) != 0u) {
     let c = counts[i];

@@ -25,6 +25,10 @@ export type GgufErrorCode =
   | 'UNSUPPORTED_ARCHITECTURE'
   /** The header is larger than the reader's maxHeaderBytes cap. */
   | 'HEADER_TOO_LARGE'
+  /** Decoding a (lazily kept) metadata array would pass the header's memory budget (maxMetadataMemoryBytes). */
+  | 'METADATA_TOO_LARGE'
+  /** A tensor holds a NaN or infinite float (value or block scale): found while uploading it (broken file). */
+  | 'NON_FINITE_WEIGHT'
   /** A per-layer or otherwise fixed-length metadata array has the wrong number of entries. */
   | 'WRONG_ARRAY_LENGTH';
 

@@ -23,7 +23,16 @@ export interface ReadGgufOptions {
   maxStringLength?: number;
   /** Size of the first read; later reads double the buffer as parsing needs it. Default 1 MiB. */
   initialReadBytes?: number;
+  /**
+   * Most memory (estimated, bytes) that decoded metadata arrays may take together; default 512 MiB. Arrays of
+   * LAZY_ARRAY_ELEMENTS or more elements stay as raw bytes until read, and reading one past this budget throws
+   * METADATA_TOO_LARGE naming its key, so a header of huge legal arrays cannot take a tab down.
+   */
+  maxMetadataMemoryBytes?: number;
 }
+
+/** Arrays with at least this many elements are decoded on first access (`values`), not while parsing. */
+export const LAZY_ARRAY_ELEMENTS = 4096;
 
 const MIB = 1024 * 1024;
 const DEFAULTS = {
@@ -31,6 +40,7 @@ const DEFAULTS = {
   maxArrayLength: 1 << 24,
   maxStringLength: 16 * MIB,
   initialReadBytes: MIB,
+  maxMetadataMemoryBytes: 512 * MIB,
 };
 const GGUF_MAGIC = [0x47, 0x47, 0x55, 0x46]; // "GGUF"
 const DEFAULT_ALIGNMENT = 32;
@@ -93,11 +103,64 @@ function versionError(version: number): GgufError {
  * entry, one tensor info); a step that runs out of buffered bytes throws NeedMore and is redone from its start
  * once the driver has read more, so steps change state only when they finish.
  */
+/** Estimated memory of decoded metadata arrays, shared by every lazy array of one header. */
+interface MemoryBudget {
+  used: number;
+  readonly max: number;
+}
+
+/** Rough JS heap cost of decoding `count` elements from `bytes` raw bytes (strings: UTF-16 + object header). */
+function decodedBytesEstimate(type: GgufValueType, count: number, bytes: number): number {
+  if (type === GgufValueType.STRING || type === GgufValueType.ARRAY) return count * 48 + bytes * 2;
+  if (type === GgufValueType.UINT64 || type === GgufValueType.INT64) return count * 40;
+  return count * 8;
+}
+
+/**
+ * An array kept as its raw bytes until `values` is read (an own enumerable getter, so a structured clone of the
+ * header still carries the values). Decoding validates exactly as the eager parser does.
+ */
+function lazyArray(
+  elementType: GgufValueType,
+  count: number,
+  raw: Uint8Array,
+  depth: number,
+  key: string,
+  limits: Required<ReadGgufOptions>,
+  budget: MemoryBudget,
+): GgufArray {
+  let values: GgufValue[] | undefined;
+  const array = { kind: 'array' as const, elementType };
+  Object.defineProperty(array, 'values', {
+    enumerable: true,
+    get(): readonly GgufValue[] {
+      if (values) return values;
+      const cost = decodedBytesEstimate(elementType, count, raw.byteLength);
+      if (budget.used + cost > budget.max) {
+        throw new GgufError(
+          'METADATA_TOO_LARGE',
+          `Metadata key "${key}" holds ${count} elements (${raw.byteLength} bytes in the file, about ` +
+            `${Math.round(cost / MIB)} MiB once decoded), more than the ${Math.round(budget.max / MIB)} MiB the header's ` +
+            'metadata may take in memory: the file is corrupt or hostile, or raise maxMetadataMemoryBytes if it is genuine.',
+          { key, count, bytes: raw.byteLength, estimatedBytes: cost, maxMetadataMemoryBytes: budget.max },
+        );
+      }
+      budget.used += cost;
+      const parser = new HeaderParser(raw.byteLength, limits, budget);
+      parser.setBuffer(raw);
+      values = parser.decodeElements(elementType, count, depth, key);
+      return values;
+    },
+  });
+  return array as GgufArray;
+}
+
 class HeaderParser {
   private bytes: Uint8Array = new Uint8Array(0);
   private view: DataView = new DataView(this.bytes.buffer);
   private pos = 0;
   private where = 'the file preamble';
+  private key = '';
 
   version: 2 | 3 = 3;
   kvCount = 0;
@@ -112,7 +175,17 @@ class HeaderParser {
   constructor(
     private readonly fileSize: number,
     private readonly limits: Required<ReadGgufOptions>,
+    private readonly budget: MemoryBudget = { used: 0, max: limits.maxMetadataMemoryBytes },
   ) {}
+
+  /** Decodes `count` elements from the start of the buffer (a lazy array's raw bytes). */
+  decodeElements(elementType: GgufValueType, count: number, depth: number, key: string): GgufValue[] {
+    this.where = `metadata key "${key}"`;
+    this.key = key;
+    const values: GgufValue[] = new Array(count);
+    for (let i = 0; i < count; i++) values[i] = this.value(elementType, depth);
+    return values;
+  }
 
   setBuffer(bytes: Uint8Array): void {
     this.bytes = bytes;
@@ -294,6 +367,18 @@ class HeaderParser {
   }
 
   private array(depth: number): GgufArray {
+    const { elementType, count, minBytes } = this.arrayHeader(depth);
+    if (count >= LAZY_ARRAY_ELEMENTS) {
+      // Big: only walk over it now (lengths checked, nothing allocated) and keep its bytes for a later decode.
+      const start = this.pos;
+      this.skipElements(elementType, count, depth);
+      return lazyArray(elementType, count, this.bytes.slice(start, this.pos), depth, this.key, this.limits, this.budget);
+    }
+    return this.arrayElements(elementType, count, minBytes, depth);
+  }
+
+  /** An array's element type and count, checked against the file, the limits and the nesting depth. */
+  private arrayHeader(depth: number): { elementType: GgufValueType; count: number; minBytes: number } {
     const at = this.pos;
     if (depth > MAX_ARRAY_DEPTH) {
       throw new GgufError(
@@ -325,6 +410,10 @@ class HeaderParser {
       );
     }
     if (this.pos + count * minBytes > this.limits.maxHeaderBytes) this.need(count * minBytes); // HEADER_TOO_LARGE
+    return { elementType, count, minBytes };
+  }
+
+  private arrayElements(elementType: GgufValueType, count: number, minBytes: number, depth: number): GgufArray {
     const values: GgufValue[] = [];
     if (elementType === GgufValueType.STRING || elementType === GgufValueType.ARRAY) {
       const start = this.pos;
@@ -343,6 +432,54 @@ class HeaderParser {
       this.pos += count * minBytes;
     }
     return { kind: 'array', elementType, values };
+  }
+
+  /** Advances over `count` elements with the eager parser's checks but no decoding (UTF-8 is checked on decode). */
+  private skipElements(elementType: GgufValueType, count: number, depth: number): void {
+    if (elementType !== GgufValueType.STRING && elementType !== GgufValueType.ARRAY) {
+      const size = MIN_VALUE_BYTES.get(elementType) as number;
+      this.need(count * size);
+      this.pos += count * size;
+      return;
+    }
+    const start = this.pos;
+    let i = 0;
+    try {
+      if (elementType === GgufValueType.ARRAY) {
+        for (; i < count; i++) this.skipArray(depth + 1);
+        return;
+      }
+      // Strings: a tight loop over the length prefixes (millions of them in a hostile header).
+      const view = this.view;
+      const buffered = this.bytes.byteLength;
+      const maxString = this.limits.maxStringLength;
+      let p = this.pos;
+      for (; i < count; i++) {
+        if (p + 8 > buffered) {
+          this.pos = p;
+          this.need(8); // NeedMore or TRUNCATED
+        }
+        const length = view.getUint32(p + 4, true) * 2 ** 32 + view.getUint32(p, true);
+        if (length > this.fileSize - p - 8 || length > maxString || p + 8 + length > buffered) {
+          this.pos = p;
+          this.string('A string value'); // the eager parser's BAD_LENGTH / TRUNCATED / NeedMore (or it is fine)
+          p = this.pos;
+          continue;
+        }
+        p += 8 + length;
+      }
+      this.pos = p;
+    } catch (error) {
+      // As in array(): ask for the whole array at once, extrapolated from the part walked so far.
+      if (!(error instanceof NeedMore) || i === 0) throw error;
+      const estimate = start + Math.ceil(((this.pos - start) / i) * count * 1.05);
+      throw new NeedMore(Math.max(error.end, Math.min(estimate, this.fileSize, this.limits.maxHeaderBytes)));
+    }
+  }
+
+  private skipArray(depth: number): void {
+    const { elementType, count } = this.arrayHeader(depth);
+    this.skipElements(elementType, count, depth);
   }
 
   private preamble(): void {
@@ -391,6 +528,7 @@ class HeaderParser {
     const at = this.pos;
     const key = this.string('The key');
     this.where = `metadata key "${key}"`;
+    this.key = key;
     if (this.metadata.has(key)) {
       throw new GgufError(
         'DUPLICATE_KEY',

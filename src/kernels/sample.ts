@@ -19,6 +19,14 @@ import { createBindGroup, fixedOp, getPipeline, type BoundOp, type KernelSource 
 import { requireInt } from './checks.js';
 import { STEP_WGSL } from './step.js';
 
+/**
+ * The token id the sampler writes instead of a token when a logit is NaN or infinite (broken weights): whoever
+ * reads the token back must turn it into a typed error (model/generator.ts: ModelError NON_FINITE_LOGITS), never
+ * decode it. Detected from the best candidate the final pass reads anyway (lib/sample-logit.wgsl maps a non-finite
+ * logit to +inf).
+ */
+export const NON_FINITE_TOKEN = 0xffffffff;
+
 /** Most candidates a sampling step considers (top_k = 0 or > this is capped); = MAX_SAMPLING_CANDIDATES. */
 export const SAMPLER_MAX_CANDIDATES = 1024;
 

@@ -42,6 +42,18 @@ describe('softcap', () => {
     softcapReference(ref, 30);
     expect(toleranceRatio(gpu, ref, 1e-5, 1e-5).worst).toBeLessThan(1);
   });
+
+  it('leaves NaN and +-Inf as they are (a broken model must not look finite), like the reference', async () => {
+    const z = Float32Array.of(1, NaN, Infinity, -Infinity, -50);
+    const buf = upload(ctx, z);
+    submitOps(ctx, [bindSoftcap(ctx, { z: buf, n: z.length, cap: 30 })]);
+    const gpu = await readF32(ctx, buf, 0, z.length);
+    const ref = Float64Array.from(z);
+    softcapReference(ref, 30);
+    expect([...gpu.slice(1, 4)]).toEqual([NaN, Infinity, -Infinity]);
+    expect([...ref.slice(1, 4)]).toEqual([NaN, Infinity, -Infinity]);
+    expect(toleranceRatio(gpu.subarray(4), ref.subarray(4), 1e-5, 1e-5).worst).toBeLessThan(1);
+  });
 });
 
 describe('bandwidth-copy', () => {

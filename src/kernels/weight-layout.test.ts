@@ -3,7 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { blockSizeOf, KERNEL_WEIGHT_TYPES, randomWeight, typeName } from '../../scripts/fixtures/quant-weights.js';
 import { createRng } from '../../scripts/fixtures/rng.js';
 import { randomValidBlocks } from '../gguf/quantize.js';
-import { ggufRowBytes, maxRowsPerPart, packedArrayBytes, packWeight, packWeightInto, unpackWeightRow, weightLayout, WeightType } from './weight-layout.js';
+import {
+  ggufRowBytes,
+  maxRowsPerPart,
+  NonFiniteWeightError,
+  packedArrayBytes,
+  packWeight,
+  packWeightInto,
+  unpackWeightRow,
+  weightLayout,
+  WeightType,
+} from './weight-layout.js';
 
 /**
  * The packed layout written element by element, straight from its description at the top of weight-layout.ts
@@ -235,4 +245,52 @@ describe('weight-layout', () => {
     expect(() => packWeight(10, 1, 256, new Uint8Array(84))).toThrow(/cannot read/);
     expect(() => packWeight(2, 1, 33, new Uint8Array(18))).toThrow(/invalid shape/);
   });
+});
+
+describe('non-finite weights are refused while repacking, naming the tensor', () => {
+  // Where a float sits in one ggml block (byte offset) and how it is written: f16 scales of the quantized types
+  // (the last one of the block's floats), float values of the float types.
+  const scaleAt: Record<number, number> = {
+    [WeightType.Q8_0]: 0,
+    [WeightType.Q4_0]: 0,
+    [WeightType.Q4_1]: 2, // m
+    [WeightType.Q5_0]: 0,
+    [WeightType.Q5_1]: 2, // m
+    [WeightType.Q4_K]: 2, // dmin
+    [WeightType.Q5_K]: 0, // d
+    [WeightType.Q6_K]: 208, // d
+  };
+  for (const type of KERNEL_WEIGHT_TYPES) {
+    for (const bad of ['NaN', 'Inf'] as const) {
+      it(`${typeName(type)}: a ${bad} at row 3, block 2 -> NonFiniteWeightError`, () => {
+        const block = blockSizeOf(type);
+        const cols = block === 1 ? 96 : 3 * block;
+        const rows = 5;
+        const w = randomWeight(type, rows, cols, 7 + type);
+        const bytes = w.bytes.slice();
+        expect(() => packWeight(type, rows, cols, bytes, 'blk.0.ffn_down.weight')).not.toThrow(); // the clean weight packs
+        const rowBytes = ggufRowBytes(type, cols);
+        const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        if (block === 1) {
+          const e = 2 * 32 + 5; // element of block 2
+          if (type === WeightType.F32) view.setFloat32(3 * rowBytes + 4 * e, bad === 'NaN' ? NaN : -Infinity, true);
+          else view.setUint16(3 * rowBytes + 2 * e, type === WeightType.F16 ? (bad === 'NaN' ? 0x7e00 : 0xfc00) : bad === 'NaN' ? 0x7fc1 : 0x7f80, true);
+        } else {
+          const blockBytes = rowBytes / (cols / block);
+          view.setUint16(3 * rowBytes + 2 * blockBytes + scaleAt[type], bad === 'NaN' ? 0x7e00 : 0x7c00, true);
+        }
+        let error: unknown;
+        try {
+          packWeight(type, rows, cols, bytes, 'blk.0.ffn_down.weight');
+        } catch (e) {
+          error = e;
+        }
+        expect(error).toBeInstanceOf(NonFiniteWeightError);
+        const e = error as NonFiniteWeightError;
+        expect(e.code).toBe('NON_FINITE_WEIGHT');
+        expect([e.tensor, e.row, e.block]).toEqual(['blk.0.ffn_down.weight', 3, 2]);
+        expect(e.message).toMatch(/Tensor "blk\.0\.ffn_down\.weight" holds a NaN or infinite .* \(row 3, block 2\)/);
+      });
+    }
+  }
 });

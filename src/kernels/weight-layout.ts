@@ -87,45 +87,78 @@ interface TypeLayout {
   readonly arrays: readonly ArraySpec[];
   /** Shader snippet suffix: shaders/lib/weight-NAME.wgsl. */
   readonly shader: string;
+  /** The packed array holding the type's floats (values or f16 block scales) and their format, for the NaN/Inf check. */
+  readonly floats: { readonly array: number; readonly format: 'f32' | 'f16' | 'bf16'; readonly what: string };
 }
 
-const L = (name: string, blockElems: number, ggmlBlockElems: number, ggmlBlockBytes: number, arrays: ArraySpec[], shader: string): TypeLayout => ({
+/**
+ * A weight holds a NaN or infinite float (a value, or an f16 block scale): the file is broken (corrupt bytes, NaN
+ * weights, a tensor whose type was changed so its bytes are misread). Thrown while repacking, which reads every
+ * block anyway; the model layer reports it as a bad model file.
+ */
+export class NonFiniteWeightError extends Error {
+  override readonly name = 'NonFiniteWeightError';
+  readonly code = 'NON_FINITE_WEIGHT';
+  constructor(
+    readonly tensor: string,
+    readonly row: number,
+    readonly block: number,
+    readonly what: string,
+  ) {
+    super(
+      `Tensor "${tensor}" holds a NaN or infinite ${what} (row ${row}, block ${block}): the model file is broken ` +
+        '(corrupt or random bytes, NaN weights, or a tensor whose type does not match its data). Download it again or use another file.',
+    );
+  }
+}
+
+const L = (
+  name: string,
+  blockElems: number,
+  ggmlBlockElems: number,
+  ggmlBlockBytes: number,
+  arrays: ArraySpec[],
+  shader: string,
+  floats: TypeLayout['floats'],
+): TypeLayout => ({
   name,
   blockElems,
   ggmlBlockElems,
   ggmlBlockBytes,
   arrays,
   shader,
+  floats,
 });
+const scale = (array: number): TypeLayout['floats'] => ({ array, format: 'f16', what: 'f16 block scale' });
 
 /** Per type: the arrays each part holds, in binding order. */
 export const LAYOUTS: ReadonlyMap<number, TypeLayout> = new Map([
   // values as vec4<f32>, 8 planes per 32-element block
-  [WeightType.F32, L('F32', 32, 1, 4, [{ planes: 8, unit: 16 }], 'f32')],
+  [WeightType.F32, L('F32', 32, 1, 4, [{ planes: 8, unit: 16 }], 'f32', { array: 0, format: 'f32', what: 'f32 value' })],
   // 8 halves per vec4<u32> plane, 4 planes
-  [WeightType.F16, L('F16', 32, 1, 2, [{ planes: 4, unit: 16 }], 'f16')],
-  [WeightType.BF16, L('BF16', 32, 1, 2, [{ planes: 4, unit: 16 }], 'bf16')],
+  [WeightType.F16, L('F16', 32, 1, 2, [{ planes: 4, unit: 16 }], 'f16', { array: 0, format: 'f16', what: 'f16 value' })],
+  [WeightType.BF16, L('BF16', 32, 1, 2, [{ planes: 4, unit: 16 }], 'bf16', { array: 0, format: 'bf16', what: 'bf16 value' })],
   // int8 codes (2 planes of vec4<u32>), f16 d
-  [WeightType.Q8_0, L('Q8_0', 32, 32, 34, [{ planes: 2, unit: 16 }, { planes: 1, unit: 2 }], 'q8_0')],
+  [WeightType.Q8_0, L('Q8_0', 32, 32, 34, [{ planes: 2, unit: 16 }, { planes: 1, unit: 2 }], 'q8_0', scale(1))],
   // 4-bit codes, f16 d
-  [WeightType.Q4_0, L('Q4_0', 32, 32, 18, [{ planes: 1, unit: 16 }, { planes: 1, unit: 2 }], 'q4_0')],
+  [WeightType.Q4_0, L('Q4_0', 32, 32, 18, [{ planes: 1, unit: 16 }, { planes: 1, unit: 2 }], 'q4_0', scale(1))],
   // 4-bit codes, (d, m) f16 pair
-  [WeightType.Q4_1, L('Q4_1', 32, 32, 20, [{ planes: 1, unit: 16 }, { planes: 1, unit: 4 }], 'q4_1')],
+  [WeightType.Q4_1, L('Q4_1', 32, 32, 20, [{ planes: 1, unit: 16 }, { planes: 1, unit: 4 }], 'q4_1', scale(1))],
   // 4-bit codes, 5th bits, f16 d
-  [WeightType.Q5_0, L('Q5_0', 32, 32, 22, [{ planes: 1, unit: 16 }, { planes: 1, unit: 4 }, { planes: 1, unit: 2 }], 'q5_0')],
+  [WeightType.Q5_0, L('Q5_0', 32, 32, 22, [{ planes: 1, unit: 16 }, { planes: 1, unit: 4 }, { planes: 1, unit: 2 }], 'q5_0', scale(2))],
   // 4-bit codes, 5th bits, (d, m)
-  [WeightType.Q5_1, L('Q5_1', 32, 32, 24, [{ planes: 1, unit: 16 }, { planes: 1, unit: 4 }, { planes: 1, unit: 4 }], 'q5_1')],
+  [WeightType.Q5_1, L('Q5_1', 32, 32, 24, [{ planes: 1, unit: 16 }, { planes: 1, unit: 4 }, { planes: 1, unit: 4 }], 'q5_1', scale(2))],
   // 4-bit codes (8 granules), (d, dmin), 3 words of 6-bit scales/mins
-  [WeightType.Q4_K, L('Q4_K', 256, 256, 144, [{ planes: 8, unit: 16 }, { planes: 1, unit: 4 }, { planes: 3, unit: 4 }], 'q4_k')],
+  [WeightType.Q4_K, L('Q4_K', 256, 256, 144, [{ planes: 8, unit: 16 }, { planes: 1, unit: 4 }, { planes: 3, unit: 4 }], 'q4_k', scale(1))],
   // 4-bit codes, 5th bits (8 granules), (d, dmin), scales/mins
   [
     WeightType.Q5_K,
-    L('Q5_K', 256, 256, 176, [{ planes: 8, unit: 16 }, { planes: 8, unit: 4 }, { planes: 1, unit: 4 }, { planes: 3, unit: 4 }], 'q5_k'),
+    L('Q5_K', 256, 256, 176, [{ planes: 8, unit: 16 }, { planes: 8, unit: 4 }, { planes: 1, unit: 4 }, { planes: 3, unit: 4 }], 'q5_k', scale(2)),
   ],
   // low 4 bits, top 2 bits (vec2<u32>), 16 int8 scales (4 words), f16 d
   [
     WeightType.Q6_K,
-    L('Q6_K', 256, 256, 210, [{ planes: 8, unit: 16 }, { planes: 8, unit: 8 }, { planes: 4, unit: 4 }, { planes: 1, unit: 2 }], 'q6_k'),
+    L('Q6_K', 256, 256, 210, [{ planes: 8, unit: 16 }, { planes: 8, unit: 8 }, { planes: 4, unit: 4 }, { planes: 1, unit: 2 }], 'q6_k', scale(3)),
   ],
 ]);
 
@@ -202,7 +235,15 @@ export function packWeight(type: number, rows: number, cols: number, bytes: Uint
  * it as 32-bit words (reading an aligned tile in place measured no faster than copying it). Types whose blocks
  * are not whole words get a second copy, 2 bytes on, so that every run of their bytes is aligned in one copy.
  */
-export function packWeightInto(type: number, rows: number, cols: number, bytes: Uint8Array, out: readonly Uint32Array[], name = '(unnamed tensor)'): void {
+export function packWeightInto(
+  type: number,
+  rows: number,
+  cols: number,
+  bytes: Uint8Array,
+  out: readonly Uint32Array[],
+  name = '(unnamed tensor)',
+  firstRow = 0,
+): void {
   const layout = checkShape(type, rows, cols, bytes, name);
   const sizes = packedArrayBytes(type, rows, cols);
   const nb = Math.ceil(cols / layout.blockElems);
@@ -270,6 +311,49 @@ export function packWeightInto(type: number, rows: number, cols: number, bytes: 
   // decoders join them to the nibbles.
   if (type === WeightType.Q5_0 || type === WeightType.Q5_1 || type === WeightType.Q5_K) placeExtraBits(o1, sizes[1] / 4, 1);
   if (type === WeightType.Q6_K) placeExtraBits(o1, sizes[1] / 4, 2);
+  checkFinite(layout, out, sizes, rows, name, firstRow);
+}
+
+/**
+ * Throws NonFiniteWeightError when the type's float array holds a NaN or an infinity (exponent bits all ones).
+ * One pass over words the packing has just written (in cache for the scales; for float types the same order of
+ * work as the copy), so a broken file is refused at load instead of producing NaN logits.
+ */
+/** Nonzero when a word in [from, to) has a NaN / Inf: (w & exponent) + its lowest bit carries into the sign bit. */
+function nonFiniteF32(words: Uint32Array, from: number, to: number): number {
+  let acc = 0;
+  for (let k = from; k < to; k++) acc |= ((words[k] >>> 1) & 0x3fc00000) + 0x00400000;
+  return acc & 0x40000000;
+}
+
+function nonFiniteF16(words: Uint32Array, from: number, to: number): number {
+  let acc = 0;
+  for (let k = from; k < to; k++) acc |= ((words[k] >>> 1) & 0x3e003e00) + 0x02000200;
+  return acc & 0x40004000;
+}
+
+function nonFiniteBf16(words: Uint32Array, from: number, to: number): number {
+  let acc = 0;
+  for (let k = from; k < to; k++) acc |= ((words[k] >>> 1) & 0x3fc03fc0) + 0x00400040;
+  return acc & 0x40004000;
+}
+
+function checkFinite(layout: TypeLayout, out: readonly Uint32Array[], sizes: readonly number[], rows: number, name: string, firstRow: number): void {
+  const { array, format, what } = layout.floats;
+  const words = out[array];
+  const n = sizes[array] / 4;
+  // Branch-free over the whole array; rescanned word by word only on a hit.
+  // One loop per format with its constants written in, so each stays monomorphic (int32) for the JIT.
+  const hit = format === 'f32' ? nonFiniteF32 : format === 'f16' ? nonFiniteF16 : nonFiniteBf16;
+  if (hit(words, 0, n) === 0) return;
+  let bad = -1;
+  for (let k = 0; k < n && bad < 0; k++) if (hit(words, k, k + 1) !== 0) bad = k;
+  if (bad < 0) return;
+  // Unit (block b, plane p, row r) sits at ((b * planes + p) * rows + r) * unit bytes.
+  const spec = layout.arrays[array];
+  const half = format === 'f32' ? 0 : ((words[bad] & (format === 'f16' ? 0x7c00 : 0x7f80)) === (format === 'f16' ? 0x7c00 : 0x7f80) ? 0 : 1);
+  const unitIndex = Math.floor((bad * 4 + half * 2) / spec.unit);
+  throw new NonFiniteWeightError(name, firstRow + (unitIndex % rows), Math.floor(unitIndex / (spec.planes * rows)), what);
 }
 
 /**
@@ -471,7 +555,7 @@ export function createGpuWeight(ctx: GpuContext, name: string, type: number, dim
     const rowCount = Math.min(perPart, rows - firstRow);
     // packed into reused memory (writeBuffer copies the data at once, so it is free again after the upload)
     const arrays = reusedArrays(packedArrayBytes(type, rowCount, cols));
-    packWeightInto(type, rowCount, cols, bytes.subarray(firstRow * rowBytes, (firstRow + rowCount) * rowBytes), arrays, name);
+    packWeightInto(type, rowCount, cols, bytes.subarray(firstRow * rowBytes, (firstRow + rowCount) * rowBytes), arrays, name, firstRow);
     const buffers = arrays.map((a, i) => uploadStorageBuffer(ctx, a, `${name}[${firstRow}+${rowCount}].${i}`));
     byteSize += arrays.reduce((n, a) => n + a.byteLength, 0);
     parts.push({ firstRow, rowCount, buffers });

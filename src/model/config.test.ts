@@ -146,7 +146,10 @@ describe('GemmaConfig from real metadata', () => {
   it('plans the real tensor table: E2B has 2 + 3 + 35 layers of tensors, sizes per §6', () => {
     const c = config('E2B');
     const plan = planGemmaTensors(c).filter((p) => p.use !== 'ignored');
-    const params = plan.filter((p) => p.use === 'required').reduce((n, p) => n + p.dims.reduce((a, b) => a * b, 1), 0);
+    // attn_v is optional (gguf-gemma4.md: without it V = the K projection) but present in the real files.
+    expect(plan.filter((p) => p.name.endsWith('.attn_v.weight')).every((p) => p.use === 'optional')).toBe(true);
+    const counted = plan.filter((p) => p.use === 'required' || p.name.endsWith('.attn_v.weight'));
+    const params = counted.reduce((n, p) => n + p.dims.reduce((a, b) => a * b, 1), 0);
     // §6: text total 4,628,569,379 minus 20 layers' unused k/v/k_norm is not counted there; layer scalars (35) are optional here.
     expect(params + 35).toBe(4_628_569_379 + 256 /* rope_freqs */);
   });
@@ -227,5 +230,40 @@ describe('GemmaConfig errors', () => {
   });
   it('requires rope_freqs when full layers exist', () => {
     expectCode(() => createGemmaConfig(header(realMetadata('E2B'), 1536)), 'MISSING_TENSOR', /rope_freqs/);
+  });
+
+  it('rejects non-finite or out-of-range float metadata with BAD_CONFIG naming the key and the allowed range', () => {
+    const cases: Array<[string, number, RegExp]> = [
+      ['gemma4.attention.layer_norm_rms_epsilon', NaN, /\(0, 1\)/],
+      ['gemma4.attention.layer_norm_rms_epsilon', -1, /\(0, 1\)/],
+      ['gemma4.attention.layer_norm_rms_epsilon', Infinity, /\(0, 1\)/],
+      ['gemma4.attention.layer_norm_rms_epsilon', 0, /\(0, 1\)/],
+      ['gemma4.rope.freq_base', 0, /> 0/],
+      ['gemma4.rope.freq_base', -10000, /> 0/],
+      ['gemma4.rope.freq_base', NaN, /> 0/],
+      ['gemma4.rope.freq_base_swa', Infinity, /> 0/],
+      ['gemma4.rope.freq_base_swa', -Infinity, /> 0/],
+      ['gemma4.final_logit_softcapping', NaN, />= 0/],
+      ['gemma4.final_logit_softcapping', Infinity, />= 0/],
+      ['gemma4.final_logit_softcapping', -30, />= 0/],
+    ];
+    for (const [key, value, range] of cases) {
+      try {
+        config('E2B', (m) => (m[key] = f32(value)));
+        throw new Error(`${key} = ${value} was accepted`);
+      } catch (e) {
+        expect(e, `${key} = ${value}`).toBeInstanceOf(GgufError);
+        expect((e as GgufError).code).toBe('BAD_CONFIG');
+        expect((e as GgufError).details.key).toBe(key);
+        expect((e as Error).message).toContain(key);
+        expect((e as Error).message).toMatch(range);
+      }
+    }
+    // The documented defaults and the real values still pass.
+    expect(config('E2B', (m) => (m['gemma4.final_logit_softcapping'] = f32(0))).finalLogitSoftcap).toBe(0);
+  });
+  it('treats a context length of 0 or 1 as a broken file (BAD_CONFIG naming the key)', () => {
+    for (const n of [0, 1]) expectCode(() => config('E2B', (m) => (m['gemma4.context_length'] = u32(n))), 'BAD_CONFIG', /context_length/);
+    expect(config('E2B', (m) => (m['gemma4.context_length'] = u32(2))).contextLength).toBe(2);
   });
 });

@@ -82,6 +82,12 @@ export function createGemmaConfig(header: GgufHeader, tensors: ConfigTensors = {
   if (numLayers === 0) throw bad('gemma4.block_count is 0: the file has no decoder layers.');
   const hiddenSize = getU32(header, PREFIX + 'embedding_length');
   const contextLength = getU32(header, PREFIX + 'context_length');
+  if (contextLength < 2) {
+    throw bad(`gemma4.context_length is ${contextLength}; a model file must allow at least 2 positions (allowed: 2 to 2^32-1). The file is broken.`, {
+      key: PREFIX + 'context_length',
+      value: contextLength,
+    });
+  }
   const ffn = getU32OrArray(header, PREFIX + 'feed_forward_length', numLayers);
   const heads = getU32OrArray(header, PREFIX + 'attention.head_count', numLayers);
   const kvHeads =
@@ -117,6 +123,11 @@ export function createGemmaConfig(header: GgufHeader, tensors: ConfigTensors = {
   const ropeDimSwa = optU32(header, PREFIX + 'rope.dimension_count_swa') ?? ropeDimFull;
   const finalLogitSoftcap = optF32(header, PREFIX + 'final_logit_softcapping') ?? 30;
   const vocabSize = vocabSizeOf(header);
+  // Float keys: a NaN, infinite or out-of-range value would turn every logit into NaN without any other sign.
+  checkFloat(PREFIX + 'attention.layer_norm_rms_epsilon', rmsNormEps, (v) => v > 0 && v < 1, 'a finite number in (0, 1)');
+  checkFloat(PREFIX + 'rope.freq_base', ropeBaseFull, (v) => v > 0, 'a finite number > 0');
+  checkFloat(PREFIX + 'rope.freq_base_swa', ropeBaseSwa, (v) => v > 0, 'a finite number > 0');
+  checkFloat(PREFIX + 'final_logit_softcapping', finalLogitSoftcap, (v) => v >= 0, 'a finite number >= 0 (0 = disabled)');
 
   for (const [name, value] of [
     ['embedding_length', hiddenSize],
@@ -228,6 +239,17 @@ export function ropeInverseFrequencies(
     inv[j] = f;
   }
   return inv;
+}
+
+/** BAD_CONFIG naming the key, its value and the allowed range unless `value` is finite and passes `ok`. */
+function checkFloat(key: string, value: number, ok: (v: number) => boolean, allowed: string): void {
+  if (!Number.isFinite(value) || !ok(value)) {
+    throw bad(`${key} is ${value}; it must be ${allowed}. The model file is broken or was written by a faulty converter.`, {
+      key,
+      value,
+      allowed,
+    });
+  }
 }
 
 function getF32Required(header: GgufHeader, key: string): number {

@@ -6,7 +6,7 @@ import { StagingReader } from '../gpu/readback.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { BoundOp } from '../gpu/kernel.js';
 import { LOGPROBS_OUT_WORDS, bindLogprobs, decodeLogprobs, type BoundLogprobs } from '../kernels/logprobs.js';
-import { createGpuSampler, type GpuSampler, type GpuSamplingParams } from '../kernels/sample.js';
+import { NON_FINITE_TOKEN, createGpuSampler, type GpuSampler, type GpuSamplingParams } from '../kernels/sample.js';
 import type { GemmaConfig } from './config.js';
 import { ModelError } from './errors.js';
 import type { GemmaModel } from './gemma-model.js';
@@ -89,8 +89,8 @@ export interface TokenGenerator {
   destroy(): void;
 }
 
-/** The value the GPU sampler writes instead of an id when the logits were not finite (faults work). */
-export const NON_FINITE_SENTINEL = 0xffffffff;
+/** The value the GPU sampler writes instead of an id when the logits were not finite (kernels/sample.ts). */
+export const NON_FINITE_SENTINEL = NON_FINITE_TOKEN;
 
 /** Throws unless the options are ones this backend implements, with values in range (shared by backends). */
 export function checkStepOptions(o: StepOptions, vocabSize: number, supportsMask: boolean): void {

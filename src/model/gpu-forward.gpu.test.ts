@@ -3,7 +3,11 @@
 // tensors split below the binding limit, and 64 greedy tokens identical to the reference.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REAL_MIXES, SHAPES, uniformMix, type FixtureOptions } from '../../scripts/fixtures/gemma-fixture.js';
-import { buildReferenceModel } from '../../scripts/fixtures/load-fixture.js';
+import { buildFixtureFile, buildReferenceModel } from '../../scripts/fixtures/load-fixture.js';
+import { memorySource } from '../gguf/byte-source.js';
+import { GgufError } from '../gguf/errors.js';
+import { readGgufHeader } from '../gguf/reader.js';
+import { ModelError } from './errors.js';
 import { GgmlType } from '../gguf/types.js';
 import { createGpuContext, type GpuContext } from '../gpu/context.js';
 import { createReferenceState, forwardReference } from '../reference/forward.js';
@@ -46,6 +50,8 @@ const cases: Array<[string, FixtureOptions]> = [
   ['ggml-org Q4_0 mix', { shape: SHAPES.tiny, mix: REAL_MIXES['ggml-org-q4_0'], seed: 52 }],
   ['Q4_K_M mix', { shape: SHAPES.kquant, mix: REAL_MIXES.q4_k_m, seed: 53 }],
   // ffn_gate and ffn_up of different types cannot be fused into one weight: the separate products run instead
+  // No blk.N.attn_v.weight on layers 0 and 2: V is the K projection before k_norm (gguf-gemma4.md)
+  ['no attn_v on layers 0 and 2 (V = K)', { ...tiny(GgmlType.Q8_0, 55), withoutAttnV: [0, 2] }],
   ['gate Q4_0, up Q8_0 (unfused)', { shape: SHAPES.tiny, mix: (n, l) => (/ffn_up\./.test(n) ? GgmlType.Q8_0 : uniformMix(GgmlType.Q4_0)(n, l)), seed: 54 }],
 ];
 
@@ -60,6 +66,7 @@ describe.each(cases)('GPU forward vs reference: %s', (name, options) => {
   it('prefill (chunks 16 + 4 + 1) and decode logits match', async () => {
     const model = await GemmaModel.load(ctx, ref.source, ref.header, { contextLength: 128, chunkSizes: [16, 4], allRowLogits: true });
     expect(model.forward.weights.layers.every((l) => l.ffnIn.fused === !name.includes('unfused'))).toBe(true);
+    if (options.withoutAttnV) expect(model.forward.weights.layers.map((l) => l.v === undefined)).toEqual(ref.config.layers.map((l) => options.withoutAttnV!.includes(l.index) || !l.ownsKv));
     const { logits } = await model.run(TOKENS, 'all', { readLogits: true });
     const prefill = Math.max(...logits.map((row, i) => ratio(row, expected[i])));
     model.reset();
@@ -146,3 +153,55 @@ describe.each([
     expect(got).toEqual(expected.tokens);
   });
 });
+
+describe('broken weights', () => {
+  /** The fixture's bytes with `edit` applied to the data of tensor `name` (its bytes and a DataView on them). */
+  async function corrupted(options: FixtureOptions, name: string, edit: (data: Uint8Array, view: DataView, cols: number) => void) {
+    const f = await buildFixtureFile(options);
+    const bytes = f.bytes.slice();
+    const t = f.header.tensors.find((x) => x.name === name)!;
+    const data = bytes.subarray(f.header.dataOffset + t.offset, f.header.dataOffset + t.offset + t.byteSize);
+    edit(data, new DataView(data.buffer, data.byteOffset, data.byteLength), t.dims[0]);
+    const source = memorySource(bytes);
+    return { source, header: await readGgufHeader(source) };
+  }
+
+  it('a NaN / Inf block scale is refused at load with NON_FINITE_WEIGHT naming the tensor (also inside the fused gate|up)', async () => {
+    for (const [name, value] of [['blk.2.attn_q.weight', 0x7e00], ['blk.1.ffn_up.weight', 0x7c00]] as const) {
+      const { source, header } = await corrupted(tiny(GgmlType.Q4_0, 70), name, (_data, view, cols) => {
+        view.setUint16(2 * (cols / 32) * 18 + 18, value, true); // row 2, block 1 (Q4_0: 18-byte blocks): its f16 scale d
+      });
+      const e = await GemmaModel.load(ctx, source, header, { contextLength: 32, chunkSizes: [4] }).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      expect(e).toBeInstanceOf(GgufError);
+      expect((e as GgufError).code).toBe('NON_FINITE_WEIGHT');
+      expect((e as GgufError).details).toMatchObject({ tensor: name, row: 2, block: 1 });
+      expect((e as Error).message).toContain(`Tensor "${name}" holds a NaN or infinite f16 block scale`);
+    }
+  });
+
+  it('logits that overflow at run time are a typed error from the generator (GPU sampler sentinel), never a token', async () => {
+    const { source, header } = await corrupted(tiny(GgmlType.F32, 71), 'output_norm.weight', (data) => {
+      new Float32Array(data.buffer, data.byteOffset, data.byteLength / 4).fill(3e38); // finite, but the logits overflow
+    });
+    const model = await GemmaModel.load(ctx, source, header, { contextLength: 32, chunkSizes: [4] });
+    const generator = new GpuTokenGenerator(ctx, model);
+    try {
+      for (const temperature of [0, 1]) {
+        model.reset();
+        const sampling: SamplingParams = { temperature, topK: 40, topP: 1, minP: 0, repetitionPenalty: 1, presencePenalty: 0, frequencyPenalty: 0, logitBias: {}, seed: 1 };
+        const e = await generator.prefill([2, 105, 500], { sampling, step: 0 }).then(
+          (t) => t,
+          (x: unknown) => x,
+        );
+        expect(e).toBeInstanceOf(ModelError);
+        expect((e as ModelError).code).toBe('NON_FINITE_LOGITS');
+      }
+    } finally {
+      generator.destroy();
+    }
+  });
+});
+

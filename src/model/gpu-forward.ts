@@ -207,10 +207,12 @@ export class GpuForward {
       if (layer.ownsKv) {
         ops.push(
           ...bindLinear(ctx, { weight: lw.k!, x: act.a, y: act.k, m: rows }),
-          ...bindLinear(ctx, { weight: lw.v!, x: act.a, y: act.v, m: rows }),
+          // No attn_v (gguf-gemma4.md, "optional everywhere"): V is the K projection before k_norm, which the
+          // KV write reads as both (it normalises its own copies; both bindings are read-only).
+          ...(lw.v ? bindLinear(ctx, { weight: lw.v, x: act.a, y: act.v, m: rows }) : []),
           bindKvWrite(ctx, {
             k: act.k,
-            v: act.v,
+            v: lw.v ? act.v : act.k,
             kCache: cache.k,
             vCache: cache.v,
             rows,

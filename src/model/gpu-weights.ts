@@ -1,10 +1,11 @@
 // Uploads a Gemma 4 GGUF's weights to the GPU: matrices in the kernels' packed layouts (exact, never
 // re-quantised, split to the binding limit), 1-D tensors as f32. The per-layer-embedding table stays on the CPU.
 import { dequantize } from '../gguf/dequantize.js';
+import { GgufError } from '../gguf/errors.js';
 import type { ByteSource, GgufHeader, GgufTensorInfo } from '../gguf/types.js';
 import { uploadStorageBuffer } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
-import { createGpuWeight, type GpuWeight } from '../kernels/weight-layout.js';
+import { NonFiniteWeightError, createGpuWeight, type GpuWeight } from '../kernels/weight-layout.js';
 import type { GemmaConfig } from './config.js';
 import { layerTensorName } from './tensor-plan.js';
 
@@ -75,11 +76,26 @@ export async function loadGpuWeights(
     onProgress?.({ tensorsDone, tensorsTotal: wanted.length, bytesDone, bytesTotal });
   };
   const read = (info: GgufTensorInfo) => source.read(header.dataOffset + info.offset, info.byteSize);
+  // The repacker refuses NaN / Inf floats (kernels' NonFiniteWeightError); to the caller that is a broken file.
+  const upload = (name: string, type: number, dims: readonly number[], bytes: Uint8Array, split?: { first: string; second: string; rows: number }) => {
+    try {
+      return createGpuWeight(ctx, name, type, dims, bytes);
+    } catch (e) {
+      if (!(e instanceof NonFiniteWeightError)) throw e;
+      const tensor = split ? (e.row < split.rows ? split.first : split.second) : e.tensor;
+      const row = split && e.row >= split.rows ? e.row - split.rows : e.row;
+      throw new GgufError('NON_FINITE_WEIGHT', e.message.replace(`"${e.tensor}"`, `"${tensor}"`).replace(`row ${e.row},`, `row ${row},`), {
+        tensor,
+        row,
+        block: e.block,
+      });
+    }
+  };
 
   const matrix = async (name: string): Promise<GpuWeight> => {
     const info = byName.get(name);
     if (!info) throw new Error(`tensor ${name} missing (checkGemmaTensors should have caught this)`);
-    const w = createGpuWeight(ctx, name, info.type, info.dims, await read(info));
+    const w = upload(name, info.type, info.dims, await read(info));
     byteSize += w.byteSize;
     tick(info);
     return w;
@@ -94,7 +110,7 @@ export async function loadGpuWeights(
     const bytes = new Uint8Array(gate.byteSize + up.byteSize);
     bytes.set(await read(gate), 0);
     bytes.set(await read(up), gate.byteSize);
-    const w = createGpuWeight(ctx, `${gateName}+${upName}`, gate.type, [gate.dims[0], 2 * gate.dims[1]], bytes);
+    const w = upload(`${gateName}+${upName}`, gate.type, [gate.dims[0], 2 * gate.dims[1]], bytes, { first: gateName, second: upName, rows: gate.dims[1] });
     byteSize += w.byteSize;
     tick(gate);
     tick(up);
@@ -105,6 +121,13 @@ export async function loadGpuWeights(
     const info = byName.get(name);
     if (!info) throw new Error(`tensor ${name} missing`);
     const values = dequantize(info.type, await read(info), info.elementCount, undefined, name);
+    const bad = values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      throw new GgufError('NON_FINITE_WEIGHT', `Tensor "${name}" holds a NaN or infinite value (element ${bad}): the model file is broken. Download it again or use another file.`, {
+        tensor: name,
+        element: bad,
+      });
+    }
     byteSize += values.byteLength;
     tick(info);
     return uploadStorageBuffer(ctx, values, name);
@@ -121,7 +144,7 @@ export async function loadGpuWeights(
       attnNorm: await vector(n('attn_norm')),
       q: await matrix(n('attn_q')),
       k: layer.ownsKv ? await matrix(n('attn_k')) : undefined,
-      v: layer.ownsKv ? await matrix(n('attn_v')) : undefined,
+      v: layer.ownsKv ? await optMatrix(n('attn_v')) : undefined, // absent: V = the K projection (gpu-forward.ts)
       qNorm: await vector(n('attn_q_norm')),
       kNorm: layer.ownsKv ? await vector(n('attn_k_norm')) : undefined,
       o: await matrix(n('attn_output')),

@@ -40,7 +40,7 @@ export async function loadReferenceWeights(
       attnNorm: await v('attn_norm'),
       q: await m('attn_q'),
       k: layer.ownsKv ? await m('attn_k') : undefined,
-      v: layer.ownsKv ? await m('attn_v') : undefined,
+      v: layer.ownsKv ? await matrix(n('attn_v')) : undefined, // absent: V = the K projection (forward.ts)
       qNorm: await v('attn_q_norm'),
       kNorm: layer.ownsKv ? await v('attn_k_norm') : undefined,
       o: await m('attn_output'),

@@ -47,7 +47,8 @@ export function planGemmaTensors(config: GemmaConfig): PlannedTensor[] {
       { name: layerTensorName(i, 'attn_norm'), dims: [H], use: 'required' },
       { name: layerTensorName(i, 'attn_q'), dims: [H, q], use: 'required' },
       { name: layerTensorName(i, 'attn_k'), dims: [H, kv], use: kvUse },
-      { name: layerTensorName(i, 'attn_v'), dims: [H, kv], use: kvUse },
+      // Optional everywhere (gguf-gemma4.md): without it V is the K projection before k_norm.
+      { name: layerTensorName(i, 'attn_v'), dims: [H, kv], use: layer.ownsKv ? 'optional' : 'ignored' },
       { name: layerTensorName(i, 'attn_q_norm'), dims: [hd], use: 'required' },
       { name: layerTensorName(i, 'attn_k_norm'), dims: [hd], use: kvUse },
       { name: layerTensorName(i, 'attn_output'), dims: [q, H], use: 'required' },

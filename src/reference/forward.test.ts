@@ -95,3 +95,20 @@ describe('reference forward: inputs', () => {
     expect(maxRelDiff(run(zeroPle), ref)).toBeGreaterThan(1e-3);
   });
 });
+
+describe('layers without blk.N.attn_v.weight (gguf-gemma4.md: optional everywhere)', () => {
+  const base = { shape: SHAPES.tiny, mix: uniformMix(GgmlType.Q8_0), seed: 21 };
+  it('load, and compute V as the K projection before k_norm: the same logits as attn_v = attn_k, and not those of the original', async () => {
+    const without = await buildReferenceModel({ ...base, withoutAttnV: [0, 2] });
+    expect(without.header.tensors.some((t) => t.name === 'blk.0.attn_v.weight')).toBe(false);
+    expect(without.header.tensors.some((t) => t.name === 'blk.1.attn_v.weight')).toBe(true);
+    const copied = await buildReferenceModel({ ...base, attnVCopiesK: [0, 2] });
+    const original = await buildReferenceModel(base);
+    const run = (m: Model) => forwardReference(m.config, m.weights, createReferenceState(m.config), TOKENS, { logits: 'all' });
+    const a = run(without);
+    const b = run(copied);
+    const c = run(original);
+    a.forEach((row, i) => expect(row).toEqual(b[i]));
+    expect(Math.max(...a.map((row, i) => maxRelDiff(row, c[i])))).toBeGreaterThan(1e-3);
+  });
+});

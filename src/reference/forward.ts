@@ -89,7 +89,8 @@ export function forwardReference(
       if (layer.ownsKv) {
         const k = rmsNormSlices(matVec(lw.k!, a), hd, lw.kNorm, eps);
         ropeInPlace(k, hd, pos, layer.ropeInvFreq);
-        const v = rmsNormSlices(matVec(lw.v!, a), hd, undefined, eps);
+        // No attn_v (gguf-gemma4.md, "optional everywhere"): V is the K projection before k_norm.
+        const v = rmsNormSlices(matVec(lw.v ?? lw.k!, a), hd, undefined, eps);
         state.keys[layer.index]![pos] = k;
         state.values[layer.index]![pos] = v;
       }

@@ -48,6 +48,9 @@ describe('reference primitives', () => {
     const w = Float32Array.of(100);
     softcapInPlace(w, 0);
     expect(w[0]).toBe(100);
+    const broken = Float32Array.of(NaN, Infinity, -Infinity);
+    softcapInPlace(broken, 30); // a broken model's logits stay visibly broken
+    expect([...broken]).toEqual([NaN, Infinity, -Infinity]);
   });
 });
 

@@ -83,7 +83,8 @@ export function ropeInPlace(x: Vec, headDim: number, pos: number, invFreq: Float
 /** cap * tanh(z / cap) in place; cap 0 disables. */
 export function softcapInPlace(z: Float64Array | Float32Array, cap: number): void {
   if (cap === 0) return;
-  for (let i = 0; i < z.length; i++) z[i] = cap * Math.tanh(z[i] / cap);
+  // NaN and +-inf stay as they are: tanh would turn an infinity into +-cap and hide a broken model.
+  for (let i = 0; i < z.length; i++) if (Number.isFinite(z[i])) z[i] = cap * Math.tanh(z[i] / cap);
 }
 
 export function addInPlace(x: Vec, y: ArrayLike<number>): void {

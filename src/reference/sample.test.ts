@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SAMPLING_PARAMS, SamplingParamsError, resolveSamplingParams, type SamplingParams } from '../runtime/sampling-params.js';
 import {
+  NonFiniteLogitsError,
   MAX_SAMPLING_CANDIDATES,
   adjustLogits,
   argmaxLowest,
@@ -86,10 +87,10 @@ describe('logit bias and penalties', () => {
     near(adjustLogits([2, 2, 2], p, countTokens([0, 0, 0, 1])), [2 - 0.75 - 0.5, 2 - 0.25 - 0.5, 2]);
   });
 
-  it('treats a zero logit as non-positive for the repetition penalty and NaN as -inf', () => {
-    const p = params({ repetitionPenalty: 3 });
-    near(adjustLogits([0, -1], p, countTokens([0, 1])), [0, -3]);
-    expect(adjustLogits([NaN, 1], p)[0]).toBe(-Infinity);
+  it('treats a zero logit as non-positive for the repetition penalty and a non-finite one as +inf (ranks first)', () => {
+    near(adjustLogits([0, -1], params({ repetitionPenalty: 3 }), countTokens([0, 1])), [0, -3]);
+    const p = params({ repetitionPenalty: 3, logitBias: { 0: -5, 2: -1e30 } });
+    expect([...adjustLogits([NaN, 1, -Infinity, Infinity], p, countTokens([0, 2]))]).toEqual([Infinity, 1, Infinity, Infinity]);
   });
 
   it('ignores the history when no penalty is set', () => {
@@ -203,4 +204,26 @@ describe('counterUniform', () => {
     expect(Math.abs(sum / 100000 - 0.5)).toBeLessThan(0.005);
     for (const b of bins) expect(Math.abs(b - 10000)).toBeLessThan(500);
   });
+});
+
+describe('non-finite logits', () => {
+  const cases: Array<[string, number[]]> = [
+    ['a NaN among finite logits', [1, 2, NaN, 0.5]],
+    ['+Infinity', [1, Infinity, 0]],
+    ['-Infinity', [1, -Infinity, 0]],
+    ['every logit -Infinity', [-Infinity, -Infinity]],
+  ];
+  for (const [what, logits] of cases) {
+    it(`refuses ${what} with NonFiniteLogitsError, greedy and sampling, never a token`, () => {
+      for (const p of [params({ temperature: 0 }), params({}), params({ temperature: 0.7, topK: 0, minP: 0.1, repetitionPenalty: 1.3 })]) {
+        expect(() => sampleCpu(logits, p, countTokens([0]), () => 0.5)).toThrow(NonFiniteLogitsError);
+      }
+      try {
+        sampleCpu(logits, params({}));
+      } catch (e) {
+        expect((e as NonFiniteLogitsError).code).toBe('NON_FINITE_LOGITS');
+        expect((e as Error).message).toMatch(/NaN or infinite logit .*weights are broken/);
+      }
+    });
+  }
 });

@@ -5,6 +5,21 @@ import type { SamplingParams } from '../model/generator.js';
 /** Most candidates any sampling step considers: top_k = 0 (disabled) or top_k > this is capped here (= kernels' SAMPLER_MAX_CANDIDATES, checked by the GPU test). */
 export const MAX_SAMPLING_CANDIDATES = 1024;
 
+/**
+ * A logit was NaN or infinite: the weights (or the forward pass) are broken, so no token can be chosen. The GPU
+ * sampler's twin writes NON_FINITE_TOKEN instead (kernels/sample.ts), which the generator turns into ModelError.
+ */
+export class NonFiniteLogitsError extends Error {
+  override readonly name = 'NonFiniteLogitsError';
+  readonly code = 'NON_FINITE_LOGITS';
+  constructor(where: string) {
+    super(
+      `The model produced a NaN or infinite logit ${where}: its weights are broken (NaN/Inf values, or tensor data of the wrong type). ` +
+        'Nothing was sampled; load another copy of the model file.',
+    );
+  }
+}
+
 /** Token id -> number of occurrences in the history the penalties look at. */
 export type TokenCounts = ReadonlyMap<number, number>;
 
@@ -23,20 +38,21 @@ export function effectiveTopK(p: Pick<SamplingParams, 'topK'>, vocabSize: number
 }
 
 /**
- * Stage 1-2 for every token: NaN -> -inf, + logit bias, then for tokens with count c > 0 in the history:
+ * Stage 1-2 for every token: a non-finite logit (NaN, +-inf) -> +inf and nothing else (the samplers then refuse
+ * it: it ranks first), + logit bias, then for tokens with count c > 0 in the history:
  * repetition penalty (v > 0 ? v / r : v * r), then v -= c * frequency + presence.
  */
 export function adjustLogits(logits: ArrayLike<number>, p: SamplingParams, history: TokenCounts = NO_HISTORY): Float64Array {
   const v = new Float64Array(logits.length);
-  for (let i = 0; i < v.length; i++) v[i] = Number.isNaN(logits[i]) ? -Infinity : logits[i];
+  for (let i = 0; i < v.length; i++) v[i] = Number.isFinite(logits[i]) ? logits[i] : Infinity;
   for (const [key, bias] of Object.entries(p.logitBias)) {
     const id = Number(key);
-    if (id < v.length) v[id] += bias;
+    if (id < v.length && Number.isFinite(logits[id])) v[id] += bias;
   }
   const penalise = p.repetitionPenalty !== 1 || p.presencePenalty !== 0 || p.frequencyPenalty !== 0;
   if (penalise) {
     for (const [id, c] of history) {
-      if (c <= 0 || id < 0 || id >= v.length) continue;
+      if (c <= 0 || id < 0 || id >= v.length || !Number.isFinite(logits[id])) continue;
       let x = v[id];
       x = x > 0 ? x / p.repetitionPenalty : x * p.repetitionPenalty;
       v[id] = x - (c * p.frequencyPenalty + p.presencePenalty);
@@ -108,11 +124,13 @@ export function samplingDistribution(logits: ArrayLike<number>, p: SamplingParam
   const v = adjustLogits(logits, p, history);
   if (p.temperature === 0) {
     const id = argmaxLowest(v);
+    if (!Number.isFinite(v[id])) throw new NonFiniteLogitsError(`(token ${id}: ${logits[id]})`);
     return { candidates: Uint32Array.of(id), kept: 1, probs: Float64Array.of(1), cumulative: Float64Array.of(1) };
   }
   const candidates = topKIndices(v, effectiveTopK(p, v.length));
   const n = candidates.length;
   const v0 = v[candidates[0]];
+  if (!Number.isFinite(v0)) throw new NonFiniteLogitsError(`(token ${candidates[0]}: ${logits[candidates[0]]})`);
   // Softmax weights relative to the best (exp(0) = 1; equal values, also infinite ones, get weight 1).
   const cum = new Float64Array(n);
   const logMinP = p.minP > 0 ? Math.log(p.minP) : -Infinity;

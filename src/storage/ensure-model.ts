@@ -10,7 +10,11 @@ import { withModelLock } from './locks.js';
 import { SCHEMA_VERSION, type ModelOrigin, type ModelRecord, type ModelStore } from './model-store.js';
 import { createProgressReporter, type ProgressReporter, type StorageProgress } from './progress.js';
 import { checkSpace, persistenceState, requestPersistence, type StorageManagerLike } from './quota.js';
+import { CorsGate, corsError, hiddenContentRangeError } from './cors-check.js';
+import type { StragglerOptions } from './downloader.js';
 import { describeStatus, fileNameOf, isRetryableStatus, parseContentRange } from './range-response.js';
+import { RetryClock, parseRetryAfter, resolveRetryTiming, type RetryTiming } from './retry-policy.js';
+import { fileChangedError, validatorChange, validatorsOf, type FileValidators } from './validators.js';
 import { modelUrl, type ModelEntry } from './registry.js';
 
 /** A model given by URL: a Hub `resolve/` link or any server with Range support. */
@@ -39,10 +43,14 @@ export interface EnsureModelOptions {
   readonly persist?: boolean;
   /** A request that receives nothing for this long is retried (default 30 s). */
   readonly stallTimeoutMs?: number;
-  /** Failed attempts in a row before giving up (default 6). */
+  /** Failed attempts in a row before giving up, on top of the outage budget (default: the budget alone). */
   readonly maxRetries?: number;
-  /** First retry delay (default 1 s, doubling). */
+  /** First retry delay (default 1 s, doubling, with jitter); same as retry.baseDelayMs. */
   readonly retryDelayMs?: number;
+  /** The retry policy of every request (backoff, Retry-After, ~1 minute outage budget); timings injectable for tests. */
+  readonly retry?: RetryTiming;
+  /** When a crawling chunk is re-requested on another connection. */
+  readonly straggler?: StragglerOptions;
   /** Progress events at most this often (default 200 ms). */
   readonly progressIntervalMs?: number;
   /** Look up size and SHA-256 on the Hub for Hub URLs without them (default true). */
@@ -240,7 +248,19 @@ async function ensureLocked(target: Target, store: ModelStore, progress: Progres
       sha256 ??= info?.sha256;
     }
   }
-  size ??= await probeSize(target.url, fetchFn, signal, options.stallTimeoutMs ?? 30_000);
+  const cors = new CorsGate();
+  const timing = { baseDelayMs: options.retryDelayMs, maxAttempts: options.maxRetries, ...options.retry };
+  let probed: FileValidators | undefined;
+  if (size === undefined) {
+    probed = await probeSize(target.url, fetchFn, signal, options.stallTimeoutMs ?? 30_000, timing, cors);
+    size = probed.total!;
+    // The saved validators must hold for the probe too (a file replaced since part of it was stored).
+    const change = record && validatorChange({ etag: record.etag, lastModified: record.lastModified }, probed);
+    if (change) {
+      await discard(store, target.id);
+      throw fileChangedError(target.url, change, 'earlier');
+    }
+  }
   if (size <= 0) throw new StorageError('BAD_RESPONSE', `${target.url} is empty.`);
   throwIfAborted();
 
@@ -269,6 +289,7 @@ async function ensureLocked(target: Target, store: ModelStore, progress: Progres
     lastUsed: now,
     hash: record?.hash,
     etag: record?.etag,
+    lastModified: record?.lastModified,
   };
   await store.putRecord(record);
 
@@ -302,17 +323,14 @@ async function ensureLocked(target: Target, store: ModelStore, progress: Progres
       stallTimeoutMs: options.stallTimeoutMs,
       maxRetries: options.maxRetries,
       retryDelayMs: options.retryDelayMs,
+      retry: options.retry,
+      straggler: options.straggler,
+      cors,
+      validators: probed,
+      savedValidators: { etag: record.etag, lastModified: record.lastModified },
       checkFirstChunk: (bytes) => checkGgufMagic(bytes, target.url),
-      onEtag: (etag) => {
-        const strong = !etag.startsWith('W/');
-        if (strong && current.etag && current.etag !== etag && !sha256) {
-          throw new StorageError(
-            'INTEGRITY',
-            `The file at ${target.url} changed on the server since part of it was stored (ETag ${current.etag} became ${etag}). Delete the cached copy and download it again.`,
-            { oldEtag: current.etag, newEtag: etag },
-          );
-        }
-        if (strong && !current.etag) void save({ etag });
+      onValidators: (v) => {
+        if (!current.etag && !current.lastModified && (v.etag || v.lastModified)) void save({ etag: v.etag, lastModified: v.lastModified });
       },
       onCheckpoint: (cp) => save({ hash: cp }),
       onProgress: (e) => {
@@ -372,40 +390,79 @@ export function damagedChunks(record: Pick<ModelRecord, 'size' | 'chunkBytes'>, 
   return missingChunks(record.size, record.chunkBytes, stored);
 }
 
-/** The file size from a one-byte ranged GET (Content-Range total, or Content-Length of a 200). */
-async function probeSize(url: string, fetchFn: typeof fetch, signal: AbortSignal | undefined, timeoutMs: number): Promise<number> {
+/**
+ * The file size (and the validators of this first answer) from a one-byte ranged GET: Content-Range total, or
+ * Content-Length of a 200. Retried under the same policy as the chunk fetches.
+ */
+async function probeSize(
+  url: string,
+  fetchFn: typeof fetch,
+  signal: AbortSignal | undefined,
+  timeoutMs: number,
+  timing: RetryTiming,
+  cors: CorsGate,
+): Promise<FileValidators & { total: number }> {
+  const t = resolveRetryTiming(Object.fromEntries(Object.entries(timing).filter(([, v]) => v !== undefined)));
+  const clock = new RetryClock(t);
+  const never = new AbortController().signal;
   let last = '';
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (;;) {
     const request = new AbortController();
     const stop = () => request.abort();
     signal?.addEventListener('abort', stop, { once: true });
-    const timer = setTimeout(stop, timeoutMs);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, timeoutMs);
+    let retryAfterMs: number | undefined;
     try {
-      const response = await fetchFn(url, { headers: { Range: 'bytes=0-0' }, signal: request.signal, cache: 'no-store' });
+      let response: Response;
+      try {
+        response = await fetchFn(url, { headers: { Range: 'bytes=0-0' }, signal: request.signal, cache: 'no-store' });
+      } catch (e) {
+        if (signal?.aborted) throw new StorageError('ABORTED', 'Stopped before the download started.');
+        if (!timedOut && e instanceof TypeError && (await cors.refused(fetchFn, url, signal))) throw corsError(url);
+        throw e;
+      }
+      cors.pass();
       await response.body?.cancel().catch(() => undefined);
       if (response.status === 206) {
+        if (response.headers.get('Content-Range') === null) throw hiddenContentRangeError(url);
         const cr = parseContentRange(response.headers.get('Content-Range'));
-        if (cr?.total !== undefined) return cr.total;
+        if (cr?.total !== undefined) return { ...validatorsOf(response), total: cr.total };
         throw new StorageError('BAD_RESPONSE', `${url} did not say how large the file is (Content-Range "${response.headers.get('Content-Range')}").`);
       }
       if (response.status === 200) {
         const len = response.headers.get('Content-Length');
-        if (len !== null && Number(len) > 0) return Number(len);
+        if (len !== null && Number(len) > 0) return { ...validatorsOf(response), total: Number(len) };
         throw new StorageError('BAD_RESPONSE', `${url} did not say how large the file is (no Content-Length). Use a server that supports Range requests.`);
       }
       if (!isRetryableStatus(response.status)) {
-        throw new StorageError('HTTP_STATUS', `${url} answered ${describeStatus(response.status)}. Check the address.`, { url, status: response.status });
+        throw new StorageError('HTTP_STATUS', `${url} answered ${describeStatus(response.status)}. Check the address; retrying will not help.`, {
+          url,
+          status: response.status,
+        });
       }
       last = describeStatus(response.status);
+      retryAfterMs = parseRetryAfter(response.headers.get('Retry-After'), t.now());
     } catch (e) {
       if (e instanceof StorageError) throw e;
       if (signal?.aborted) throw new StorageError('ABORTED', 'Stopped before the download started.');
-      last = (e as Error).message;
+      last = timedOut ? `no answer within ${timeoutMs} ms` : (e as Error).message;
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', stop);
     }
-    await new Promise((r) => setTimeout(r, 300 * 2 ** attempt));
+    const delay = clock.failure(retryAfterMs);
+    if (delay === undefined) {
+      throw new StorageError(
+        'NETWORK',
+        `Could not reach ${url}: ${clock.failuresInARow} attempts over ${Math.round(clock.outageMs() / 1000)} s failed (last: ${last}). Check the address and your connection.`,
+        { url, lastError: last },
+      );
+    }
+    await clock.sleep(delay, signal ?? never);
+    if (signal?.aborted) throw new StorageError('ABORTED', 'Stopped before the download started.');
   }
-  throw new StorageError('NETWORK', `Could not reach ${url} (${last}). Check the address and your connection.`, { url });
 }

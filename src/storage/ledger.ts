@@ -71,6 +71,11 @@ export class DownloadLedger {
     return false;
   }
 
+  /** Whether some chunk is being fetched. */
+  anyClaimed(): boolean {
+    return this.state.includes(CLAIMED);
+  }
+
   get storedCount(): number {
     return this.stored;
   }

@@ -34,6 +34,8 @@ export interface ModelRecord {
   readonly hash?: Sha256Checkpoint;
   /** ETag of the server's file when it was exposed, to notice a file that changed between sessions. */
   readonly etag?: string;
+  /** Last-Modified of the first answer, when the server sent one (compared with every later answer). */
+  readonly lastModified?: string;
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly lastUsed: number;
