@@ -42,25 +42,34 @@ export interface PrefillMeasure {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** GB/s of the copy kernel (bytes read plus bytes written), the roofline the decode figures are compared to. */
-export async function copyBandwidth(ctx: GpuContext, mib: number): Promise<number> {
+/**
+ * GB/s of the copy kernel (bytes read plus bytes written), the roofline the decode figures are compared to:
+ * `wall` from submit to done with 4 copies per submit (as a decode step is timed), `timestamps` from timestamp
+ * queries around single copies (no submit overhead; undefined without timestamp-query).
+ */
+export async function copyBandwidth(ctx: GpuContext, mib: number): Promise<{ wall: number; timestamps?: number }> {
   const bytes = mib * 1024 * 1024;
   const src = createStorageBuffer(ctx, bytes, 'bench src');
   const dst = createStorageBuffer(ctx, bytes, 'bench dst');
-  const op = bindBandwidthCopy(ctx, { src, dst, bytes });
-  submitOps(ctx, [op]);
-  await ctx.device.queue.onSubmittedWorkDone(); // warm-up
-  const times: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const t0 = performance.now();
-    submitOps(ctx, [op, op]);
-    await ctx.device.queue.onSubmittedWorkDone();
-    times.push((performance.now() - t0) / 2);
+  try {
+    const op = bindBandwidthCopy(ctx, { src, dst, bytes });
+    submitOps(ctx, [op]);
+    await ctx.device.queue.onSubmittedWorkDone(); // warm-up
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      submitOps(ctx, [op, op, op, op]);
+      await ctx.device.queue.onSubmittedWorkDone();
+      times.push((performance.now() - t0) / 4);
+    }
+    const stamped = await profileOps(ctx, [op, op, op, op, op]);
+    const gbps = (ms: number) => (2 * bytes) / (ms / 1000) / 1e9;
+    return { wall: gbps(median(times)), timestamps: stamped ? gbps(median(stamped.map((t) => t.ms))) : undefined };
+  } finally {
+    src.destroy();
+    dst.destroy();
+    ctx.allocatedBytes -= 2 * bytes;
   }
-  src.destroy();
-  dst.destroy();
-  ctx.allocatedBytes -= 2 * bytes;
-  return (2 * bytes) / (median(times) / 1000) / 1e9;
 }
 
 /** Device limits and features as granted (the engine asks for the adapter's maxima of the limits it uses). */
@@ -82,7 +91,8 @@ export function deviceReport(ctx: GpuContext) {
 
 export async function measureModel(ctx: GpuContext, source: ByteSource, o: MeasureOptions) {
   if (o.prompts.length === 0) throw new RangeError('measureModel: no prompt lengths');
-  const copyGBps = await copyBandwidth(ctx, o.copyMiB);
+  const copy = await copyBandwidth(ctx, o.copyMiB);
+  const copyGBps = copy.wall;
   const t0 = performance.now();
   const header = await readGgufHeader(source);
   const model = await GemmaModel.load(ctx, source, header, { contextLength: o.contextLength });
@@ -184,6 +194,7 @@ export async function measureModel(ctx: GpuContext, source: ByteSource, o: Measu
     dispatchesPerToken,
     effectiveGBps,
     copyGBps,
+    copyGBpsTimestamps: copy.timestamps,
     ratioToCopy: effectiveGBps / copyGBps,
     profile,
     prefillProfile,

@@ -17,6 +17,10 @@ export function markdownReport(rows: readonly BenchRow[], options: { profileRows
       `| ${r.name} | ${fmt(r.decodeTokensPerSecond, 3)} | ${fmt(r.prefillTokensPerSecond)} (${r.promptTokens}) | ${fmt(r.prefillWarmTokensPerSecond)} | ${fmt(r.ttftMs / 1000, 1)} | ${fmt(r.loadMs / 1000, 1)} | ${fmt(r.gpuBytes / 1e6, 0)} | ${fmt(r.weightBytesPerToken / 1e6, 0)} | ${r.dispatchesPerToken} | ${fmt(r.effectiveGBps)} | ${fmt(r.copyGBps)} | ${fmt(r.ratioToCopy * 100, 1)} % |`,
     );
   }
+  const stamped = rows.filter((r) => r.copyGBpsTimestamps !== undefined);
+  if (stamped.length) {
+    out.push('', `Copy kernel timed by timestamp queries (no submit overhead): ${stamped.map((r) => `${r.name} ${fmt(r.copyGBpsTimestamps)} GB/s`).join(', ')}.`);
+  }
   if (rows.some((r) => r.prefill.length > 1)) {
     out.push('', 'Prefill by prompt length (cold: the first prompt of a load, pipelines compiling; warm: the same prompt again)', '');
     out.push('| model | prompt | TTFT ms | tok/s | warm TTFT ms | warm tok/s | dispatches |', '|---|---|---|---|---|---|---|');

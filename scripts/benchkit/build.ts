@@ -38,11 +38,13 @@ async function xzCached(src: string, dst: string, level: number): Promise<void> 
   await copyFile(cached, dst);
 }
 
-/** Debian's Vulkan loader (libvulkan1), for machines whose system has none: from apt, cached. */
+/**
+ * A Vulkan loader for machines whose system has none: Debian's libvulkan1 from apt (cached), else this machine's
+ * own loader, else the one Debian's Chromium ships. Returns where it came from (recorded in the manifest).
+ */
 async function vulkanLoader(dst: string): Promise<string> {
   await mkdir(cacheDir, { recursive: true });
   const cachedLib = join(cacheDir, 'libvulkan.so.1');
-  let origin = 'Debian libvulkan1 (apt-get download)';
   if (!existsSync(cachedLib)) {
     const tmp = await mkdtemp(join(tmpdir(), 'benchkit-vulkan-'));
     try {
@@ -52,14 +54,19 @@ async function vulkanLoader(dst: string): Promise<string> {
       execFileSync('dpkg-deb', ['-x', deb, 'x'], { cwd: tmp });
       const lib = execFileSync('sh', ['-c', 'ls x/usr/lib/*/libvulkan.so.1.* | head -n1'], { cwd: tmp, encoding: 'utf8' }).trim();
       await copyFile(join(tmp, lib), cachedLib);
-      await writeFile(cachedLib + '.origin', `${deb}\n`);
+      await writeFile(cachedLib + '.origin', `Debian ${deb}\n`);
+    } catch (e) {
+      const local = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/chromium/libvulkan.so.1'].find((f) => existsSync(f));
+      if (!local) throw new Error(`no Vulkan loader to carry: apt-get download libvulkan1 failed (${(e as Error).message}) and none is installed`);
+      console.error(`benchkit: apt-get download libvulkan1 failed; carrying ${local}`);
+      await copyFile(local, dst);
+      return local;
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
   }
-  if (existsSync(cachedLib + '.origin')) origin = `Debian ${(await readFile(cachedLib + '.origin', 'utf8')).trim()}`;
   await copyFile(cachedLib, dst);
-  return origin;
+  return (await readFile(cachedLib + '.origin', 'utf8')).trim();
 }
 
 async function main() {

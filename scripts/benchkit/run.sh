@@ -5,6 +5,7 @@
 # results.json, results.md and log.txt to --out (default $OUT, else ./benchkit-out).
 #
 #   bash run.sh [--out DIR] [--icd FILE.json] [--loader auto|kit|system] [runner options]
+#   bash run.sh generate [--models LIST] [--work DIR] [--jobs N]     (only make the model files)
 # runner options (defaults): --models e2b-q4_0,e2b-q4_k_m,e4b-q4_0,e4b-q4_k_m  --prompt 512,64  --decode 32
 #   --ctx 4096  --copy 512  --check tiny-q4_0,tiny-q4_k_m  --work /tmp/benchkit-models  --jobs (cores - 2)
 #   --no-profile  --power high-performance|low-power  --dawn-flag F (repeatable; replaces the default toggles)
@@ -72,7 +73,11 @@ echo "vulkan driver: ${VK_DRIVER_FILES:-${VK_ICD_FILENAMES:-loader default searc
 if command -v nvidia-smi >/dev/null 2>&1; then nvidia-smi --query-gpu=name,driver_version,memory.total,memory.used --format=csv || true; fi
 
 set +e
-"$BIN/node" "$KIT/runner.mjs" bench --out "$OUTDIR" --dawn "$BIN/dawn.node" ${ARGS[@]+"${ARGS[@]}"}
+if [ "${ARGS[0]:-}" = generate ]; then
+  "$BIN/node" "$KIT/runner.mjs" ${ARGS[@]+"${ARGS[@]}"}
+else
+  "$BIN/node" "$KIT/runner.mjs" bench --out "$OUTDIR" --dawn "$BIN/dawn.node" ${ARGS[@]+"${ARGS[@]}"}
+fi
 rc=$?
 if command -v nvidia-smi >/dev/null 2>&1; then nvidia-smi --query-gpu=memory.used --format=csv || true; fi
 exit $rc

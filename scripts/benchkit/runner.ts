@@ -2,6 +2,7 @@
 // addon beside it; see docs/benchmarks.md). Subcommands:
 //   bench [--models LIST] [--prompt 512,64] [--decode N] [--ctx N] [--copy MiB] [--no-profile] [--check LIST]
 //         [--out DIR] [--work DIR] [--jobs N] [--dawn PATH] [--dawn-flag F]... [--power high-performance]
+//   generate [--models LIST] [--work DIR] [--jobs N]   (only the model files, e.g. ahead of a timed run)
 //   gen-part NAME PATH PART PARTS     (a worker process of the model generator)
 // bench generates the models in parallel worker processes, checks tiny models' logits against the CPU
 // reference, measures each model (scripts/bench/measure.ts, the same code as `npm run bench`) and writes
@@ -39,6 +40,43 @@ function limiter(n: number) {
   };
 }
 
+/** Starts generating every model (in order, `jobs` worker processes in all); one promise per model. */
+function startGenerating(names: readonly string[], work: string, jobs: number) {
+  const slot = limiter(jobs);
+  const parts = Math.max(1, Math.floor(jobs / 2));
+  const spawnPart = spawnPartWith(fileURLToPath(import.meta.url));
+  const files = new Map<string, Promise<{ path: string; seconds: number; reused: boolean }>>();
+  for (const name of names) {
+    if (files.has(name)) continue;
+    const p = generateModelFile(name, work, { parts, spawnPart: (...a) => slot(() => spawnPart(...a)) });
+    p.then(
+      (g) => log(`${name}: ${g.reused ? 'reused' : `generated in ${g.seconds.toFixed(1)} s`} (${g.path})`),
+      (e) => log(`${name}: generation failed: ${(e as Error).message}`),
+    );
+    files.set(name, p);
+  }
+  return files;
+}
+
+const defaultJobs = () => Math.max(1, availableParallelism() - 2);
+
+async function generateOnly(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      models: { type: 'string', default: 'e2b-q4_0,e2b-q4_k_m,e4b-q4_0,e4b-q4_k_m' },
+      work: { type: 'string', default: '/tmp/benchkit-models' },
+      jobs: { type: 'string' },
+    },
+  });
+  const names = values.models!.split(',').filter(Boolean);
+  for (const n of names) benchModel(n);
+  const work = resolve(values.work!);
+  await mkdir(work, { recursive: true });
+  await Promise.all(startGenerating(names, work, Number(values.jobs ?? defaultJobs())).values());
+  return 0;
+}
+
 async function bench(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
@@ -67,7 +105,7 @@ async function bench(argv: string[]) {
   const work = resolve(values.work!);
   await mkdir(out, { recursive: true });
   await mkdir(work, { recursive: true });
-  const jobs = Math.max(1, Number(values.jobs ?? Math.max(1, availableParallelism() - 2)));
+  const jobs = Math.max(1, Number(values.jobs ?? defaultJobs()));
   const flags = values['dawn-flag'] ?? BENCH_DAWN_FLAGS;
   const started = new Date().toISOString();
 
@@ -81,20 +119,7 @@ async function bench(argv: string[]) {
   log(`adapter: ${adapter.vendor} ${adapter.architecture} ${adapter.device} ${adapter.description}${adapter.isFallbackAdapter ? ' (fallback)' : ''}`);
 
   // Every model file starts generating now; each model is split into parts for several worker processes.
-  const slot = limiter(jobs);
-  const parts = Math.max(1, Math.floor(jobs / 2));
-  const spawnPart = spawnPartWith(fileURLToPath(import.meta.url));
-  const files = new Map<string, Promise<{ path: string; seconds: number; reused: boolean }>>();
-  for (const name of [...checks, ...models]) {
-    if (files.has(name)) continue;
-    const p = generateModelFile(name, work, { parts, spawnPart: (...a) => slot(() => spawnPart(...a)) });
-    p.then(
-      (g) => log(`${name}: ${g.reused ? 'reused' : `generated in ${g.seconds.toFixed(1)} s`} (${g.path})`),
-      () => undefined,
-    );
-    files.set(name, p);
-  }
-
+  const files = startGenerating([...checks, ...models], work, jobs);
   const report = {
     kit: { started, finished: '', node: process.version, dawnFlags: flags, jobs, argv },
     options: { models, prompts, decodeTokens, contextLength: Number(values.ctx), copyMiB: Number(values.copy), profile: !values['no-profile'] },
@@ -130,7 +155,7 @@ async function bench(argv: string[]) {
       try {
         const r = await measureModel(ctx, source, { ...report.options, prompts });
         report.models.push({ name, mix: BENCH_MODELS[name].mixName, generateSeconds: g.seconds, ...r });
-        log(`${name}: decode ${r.decodeTokensPerSecond.toFixed(1)} tok/s, prefill ${r.prefill.map((p) => `${p.warmTokensPerSecond.toFixed(0)} tok/s (${p.promptTokens})`).join(', ')}`);
+        log(`${name}: decode ${r.decodeTokensPerSecond.toPrecision(3)} tok/s, prefill ${r.prefill.map((p) => `${p.warmTokensPerSecond.toPrecision(3)} tok/s (${p.promptTokens})`).join(', ')}`);
       } finally {
         ctx.destroy();
         await source.close();
@@ -189,7 +214,8 @@ async function main() {
     return 0;
   }
   if (command === 'bench') return bench(rest);
-  console.error('usage: runner.mjs bench [options] | gen-part NAME PATH PART PARTS (see docs/benchmarks.md)');
+  if (command === 'generate') return generateOnly(rest);
+  console.error('usage: runner.mjs bench [options] | generate [options] | gen-part NAME PATH PART PARTS (see docs/benchmarks.md)');
   return 2;
 }
 
