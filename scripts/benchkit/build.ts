@@ -2,7 +2,7 @@
 // Builds the real-GPU benchmark kit: a folder that runs on any x86-64 Linux machine with a Vulkan GPU and no
 // Node or network (docs/benchmarks.md). Contents: this Node binary and Dawn's dawn.node, both xz-compressed; one
 // esbuild bundle of scripts/benchkit/runner.ts (the project's GPU code, its WGSL inlined); Debian's Vulkan
-// loader; run.sh. Compressed binaries are cached in .cache/benchkit/ (keyed by source, size, mtime and level).
+// loader and glvnd; run.sh. Compressed binaries are cached in .cache/benchkit/ (keyed by source, size, mtime and level).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -38,35 +38,62 @@ async function xzCached(src: string, dst: string, level: number): Promise<void> 
   await copyFile(cached, dst);
 }
 
-/**
- * A Vulkan loader for machines whose system has none: Debian's libvulkan1 from apt (cached), else this machine's
- * own loader, else the one Debian's Chromium ships. Returns where it came from (recorded in the manifest).
- */
-async function vulkanLoader(dst: string): Promise<string> {
-  await mkdir(cacheDir, { recursive: true });
-  const cachedLib = join(cacheDir, 'libvulkan.so.1');
-  if (!existsSync(cachedLib)) {
-    const tmp = await mkdtemp(join(tmpdir(), 'benchkit-vulkan-'));
+/** The shared libraries (by soname, links resolved) of Debian package `pkg`, from apt-get download, cached. */
+async function debLibraries(pkg: string): Promise<{ dir: string; deb: string }> {
+  const dir = join(cacheDir, 'debs', pkg);
+  if (!existsSync(join(dir, 'origin'))) {
+    const tmp = await mkdtemp(join(tmpdir(), 'benchkit-deb-'));
     try {
-      execFileSync('apt-get', ['download', 'libvulkan1'], { cwd: tmp, stdio: ['ignore', 'ignore', 'inherit'] });
+      execFileSync('apt-get', ['download', pkg], { cwd: tmp, stdio: ['ignore', 'ignore', 'inherit'] });
       const deb = (await readdir(tmp)).find((f) => f.endsWith('.deb'));
-      if (!deb) throw new Error('apt-get download libvulkan1 produced no .deb');
+      if (!deb) throw new Error(`apt-get download ${pkg} produced no .deb`);
       execFileSync('dpkg-deb', ['-x', deb, 'x'], { cwd: tmp });
-      const lib = execFileSync('sh', ['-c', 'ls x/usr/lib/*/libvulkan.so.1.* | head -n1'], { cwd: tmp, encoding: 'utf8' }).trim();
-      await copyFile(join(tmp, lib), cachedLib);
-      await writeFile(cachedLib + '.origin', `Debian ${deb}\n`);
-    } catch (e) {
-      const local = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/chromium/libvulkan.so.1'].find((f) => existsSync(f));
-      if (!local) throw new Error(`no Vulkan loader to carry: apt-get download libvulkan1 failed (${(e as Error).message}) and none is installed`);
-      console.error(`benchkit: apt-get download libvulkan1 failed; carrying ${local}`);
-      await copyFile(local, dst);
-      return local;
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+      // Each soname link (libX.so.N) copied with the link resolved: the folder needs no symbolic links.
+      execFileSync('sh', ['-c', 'for f in x/usr/lib/*/lib*.so.[0-9]; do cp -L "$f" "$1/"; done', 'sh', dir], { cwd: tmp });
+      await writeFile(join(dir, 'origin'), `Debian ${deb}\n`);
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
   }
-  await copyFile(cachedLib, dst);
-  return (await readFile(cachedLib + '.origin', 'utf8')).trim();
+  return { dir, deb: (await readFile(join(dir, 'origin'), 'utf8')).trim() };
+}
+
+async function copyLibraries(from: string, to: string): Promise<void> {
+  await mkdir(to, { recursive: true });
+  for (const f of await readdir(from)) if (f.includes('.so.')) await copyFile(join(from, f), join(to, f));
+}
+
+/**
+ * The Vulkan loader for machines whose system has none (Debian's libvulkan1; else this machine's own loader, else
+ * the one Debian's Chromium ships), and glvnd's libGLdispatch/libGLX, which NVIDIA's Vulkan driver library links
+ * against. Returns where each came from (recorded in the manifest).
+ */
+async function carriedLibraries(kit: string): Promise<string[]> {
+  const origins: string[] = [];
+  try {
+    const { dir, deb } = await debLibraries('libvulkan1');
+    await copyLibraries(dir, join(kit, 'vulkan'));
+    origins.push(deb);
+  } catch (e) {
+    const local = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/chromium/libvulkan.so.1'].find((f) => existsSync(f));
+    if (!local) throw new Error(`no Vulkan loader to carry: apt-get download libvulkan1 failed (${(e as Error).message}) and none is installed`);
+    console.error(`benchkit: apt-get download libvulkan1 failed; carrying ${local}`);
+    await mkdir(join(kit, 'vulkan'), { recursive: true });
+    await copyFile(local, join(kit, 'vulkan/libvulkan.so.1'));
+    origins.push(local);
+  }
+  for (const pkg of ['libglvnd0', 'libglx0']) {
+    try {
+      const { dir, deb } = await debLibraries(pkg);
+      await copyLibraries(dir, join(kit, 'glvnd'));
+      origins.push(deb);
+    } catch (e) {
+      console.error(`benchkit: ${pkg} not carried (${(e as Error).message}); NVIDIA's driver then needs the system's glvnd`);
+    }
+  }
+  return origins;
 }
 
 async function main() {
@@ -77,7 +104,7 @@ async function main() {
   if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error('the kit carries this machine\'s Node: build it on x86-64 Linux');
   const t0 = performance.now();
   await rm(out, { recursive: true, force: true });
-  await mkdir(join(out, 'vulkan'), { recursive: true });
+  await mkdir(out, { recursive: true });
 
   await build({
     entryPoints: [join(root, 'scripts/benchkit/runner.ts')],
@@ -95,7 +122,7 @@ async function main() {
   if (!existsSync(dawn)) throw new Error(`${dawn} is missing: the webgpu package ships it (npm ci installs it without install scripts)`);
   await xzCached(process.execPath, join(out, 'node.xz'), level);
   await xzCached(dawn, join(out, 'dawn.node.xz'), level);
-  const loaderOrigin = await vulkanLoader(join(out, 'vulkan/libvulkan.so.1'));
+  const libraries = await carriedLibraries(out);
   await copyFile(join(root, 'scripts/benchkit/run.sh'), join(out, 'run.sh'));
   await chmod(join(out, 'run.sh'), 0o755);
 
@@ -106,9 +133,10 @@ async function main() {
     // not a git checkout: the manifest says so
   }
   const files: Record<string, number> = {};
-  for (const f of ['runner.mjs', 'node.xz', 'dawn.node.xz', 'vulkan/libvulkan.so.1', 'run.sh']) files[f] = (await stat(join(out, f))).size;
+  const libs = async (d: string) => (existsSync(join(out, d)) ? (await readdir(join(out, d))).map((f) => `${d}/${f}`) : []);
+  for (const f of ['runner.mjs', 'node.xz', 'dawn.node.xz', ...(await libs('vulkan')), ...(await libs('glvnd')), 'run.sh']) files[f] = (await stat(join(out, f))).size;
   const total = Object.values(files).reduce((a, b) => a + b, 0);
-  const manifest = { built: new Date().toISOString(), commit, node: process.version, vulkanLoader: loaderOrigin, xzLevel: level, files, totalBytes: total };
+  const manifest = { built: new Date().toISOString(), commit, node: process.version, libraries, xzLevel: level, files, totalBytes: total };
   await writeFile(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   if (total > MAX_KIT_BYTES) throw new Error(`the kit is ${(total / 2 ** 20).toFixed(1)} MiB, over its 60 MiB budget`);
   console.log(`benchkit: ${out} (${(total / 2 ** 20).toFixed(1)} MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -9,6 +9,7 @@
 # runner options (defaults): --models e2b-q4_0,e2b-q4_k_m,e4b-q4_0,e4b-q4_k_m  --prompt 512,64  --decode 32
 #   --ctx 4096  --copy 512  --check tiny-q4_0,tiny-q4_k_m  --work /tmp/benchkit-models  --jobs (cores - 2)
 #   --no-profile  --power high-performance|low-power  --dawn-flag F (repeatable; replaces the default toggles)
+#   --allow-cpu (measure full-size models even on a CPU adapter such as SwiftShader)
 set -euo pipefail
 KIT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 OUTDIR="${OUT:-$PWD/benchkit-out}"
@@ -43,15 +44,20 @@ if ! cmp -s "$KIT/manifest.json" "$BIN/manifest.json" 2>/dev/null; then
 fi
 
 # Vulkan loader: the system's when it has one (auto), else the carried Debian libvulkan1.
-has_system_loader() {
-  for d in /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib /lib/x86_64-linux-gnu; do [ -e "$d/libvulkan.so.1" ] && return 0; done
+has_system_lib() {
+  for d in /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib /lib/x86_64-linux-gnu; do [ -e "$d/$1" ] && return 0; done
   return 1
 }
-if [ "$LOADER" = kit ] || { [ "$LOADER" = auto ] && ! has_system_loader; }; then
+if [ "$LOADER" = kit ] || { [ "$LOADER" = auto ] && ! has_system_lib libvulkan.so.1; }; then
   export LD_LIBRARY_PATH="$KIT/vulkan${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   echo "vulkan loader: carried ($KIT/vulkan/libvulkan.so.1)"
 else
   echo "vulkan loader: system"
+fi
+# NVIDIA's Vulkan driver library links glvnd's libGLdispatch: the carried one when the system has none.
+if [ -d "$KIT/glvnd" ] && ! has_system_lib libGLdispatch.so.0; then
+  export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$KIT/glvnd"
+  echo "glvnd: carried"
 fi
 # NVIDIA containers keep the driver's libraries (which the ICD json names) here.
 for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do

@@ -1,7 +1,7 @@
 // The real-GPU benchmark kit's runner (bundled by `npm run bench:kit` into one file that Node runs with Dawn's
 // addon beside it; see docs/benchmarks.md). Subcommands:
 //   bench [--models LIST] [--prompt 512,64] [--decode N] [--ctx N] [--copy MiB] [--no-profile] [--check LIST]
-//         [--out DIR] [--work DIR] [--jobs N] [--dawn PATH] [--dawn-flag F]... [--power high-performance]
+//         [--out DIR] [--work DIR] [--jobs N] [--dawn PATH] [--dawn-flag F]... [--power high-performance] [--allow-cpu]
 //   generate [--models LIST] [--work DIR] [--jobs N]   (only the model files, e.g. ahead of a timed run)
 //   gen-part NAME PATH PART PARTS     (a worker process of the model generator)
 // bench generates the models in parallel worker processes, checks tiny models' logits against the CPU
@@ -94,6 +94,7 @@ async function bench(argv: string[]) {
       dawn: { type: 'string', default: resolve(here, 'dawn.node') },
       'dawn-flag': { type: 'string', multiple: true },
       power: { type: 'string', default: 'high-performance' },
+      'allow-cpu': { type: 'boolean', default: false },
     },
   });
   const models = values.models!.split(',').filter(Boolean);
@@ -114,6 +115,14 @@ async function bench(argv: string[]) {
   if (!adapter) {
     throw new Error(
       'Dawn found no WebGPU adapter. Check that a Vulkan loader (libvulkan.so.1) is found and that VK_DRIVER_FILES / VK_ICD_FILENAMES name the GPU driver\'s ICD json (run.sh does both; see docs/benchmarks.md).',
+    );
+  }
+  // A CPU adapter (SwiftShader, lavapipe) means the GPU's driver was not found: the full-size models would run for
+  // hours there, so stop unless asked (tiny models are fine: that is the CI test).
+  const cpu = adapter.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(`${adapter.architecture} ${adapter.description} ${adapter.device}`);
+  if (cpu && !values['allow-cpu'] && models.some((n) => !n.startsWith('tiny'))) {
+    throw new Error(
+      `the adapter is a CPU implementation (${adapter.architecture} ${adapter.description}), not a GPU: the GPU's Vulkan driver was not found. Pass --icd FILE.json (or set VK_DRIVER_FILES), check with VK_LOADER_DEBUG=driver, or add --allow-cpu to measure it anyway.`,
     );
   }
   log(`adapter: ${adapter.vendor} ${adapter.architecture} ${adapter.device} ${adapter.description}${adapter.isFallbackAdapter ? ' (fallback)' : ''}`);
