@@ -5,13 +5,12 @@
 import { createStorageBuffer } from '../../src/gpu/buffers.js';
 import type { GpuContext } from '../../src/gpu/context.js';
 import { profileOps, summarizeTimings } from '../../src/gpu/profile.js';
-import { StagingReader } from '../../src/gpu/readback.js';
 import { submitOps } from '../../src/gpu/recorder.js';
 import { readGgufHeader } from '../../src/gguf/reader.js';
 import type { ByteSource } from '../../src/gguf/types.js';
 import { bindBandwidthCopy } from '../../src/kernels/bandwidth-copy.js';
-import { createGpuSampler } from '../../src/kernels/sample.js';
 import { GemmaModel } from '../../src/model/gemma-model.js';
+import { GpuTokenGenerator, type SamplingParams } from '../../src/model/generator.js';
 import { decodeTraffic } from '../../src/model/traffic.js';
 
 export interface MeasureOptions {
@@ -105,18 +104,14 @@ export async function measureModel(ctx: GpuContext, source: ByteSource, o: Measu
   }
   const f = model.forward;
   const V = model.config.vocabSize;
-  const sampler = createGpuSampler(ctx, { logits: f.logits, vocabSize: V, step: f.decode.step, softcap: model.config.finalLogitSoftcap });
-  sampler.setParams({ temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1, presencePenalty: 0, frequencyPenalty: 0, logitBias: {} });
-  const reader = new StagingReader(ctx, 4);
-  const after = sampler.ops();
-  const copyAfter = (e: GPUCommandEncoder) => reader.copyFrom(e, sampler.outputToken);
+  const generator = new GpuTokenGenerator(ctx, model);
+  const sampling: SamplingParams = { temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1, presencePenalty: 0, frequencyPenalty: 0, logitBias: {}, seed: 0 };
   const promptOf = (n: number) => Array.from({ length: n }, (_, i) => (i === 0 ? 2 : 1000 + ((i * 7919) % 200000)) % V);
-  /** Runs tokens from the current position; returns the sampled id, ms and dispatches. */
-  const timedRun = async (tokens: number[]) => {
+  /** Prefill (several tokens) or one decode step from the current position: the sampled id, ms and dispatches. */
+  const timedRun = async (tokens: number[], step: number) => {
     const s0 = performance.now();
-    const r = await model.run(tokens, 'last', { after, copyAfter });
-    const token = new Uint32Array(await reader.read())[0];
-    return { token, ms: performance.now() - s0, dispatches: r.dispatches + after.length };
+    const { token } = (await generator.prefill(tokens, { sampling, step }))!;
+    return { token, ms: performance.now() - s0, dispatches: generator.lastDispatches };
   };
 
   const prefill: PrefillMeasure[] = [];
@@ -125,18 +120,18 @@ export async function measureModel(ctx: GpuContext, source: ByteSource, o: Measu
   for (const [i, n] of o.prompts.entries()) {
     const prompt = promptOf(n);
     model.reset();
-    const cold = await timedRun(prompt);
+    const cold = await timedRun(prompt, 0);
     if (i === 0) {
       let token = cold.token;
       for (let s = 0; s < o.decodeTokens; s++) {
-        const r = await timedRun([token % V]);
+        const r = await timedRun([token], s + 1);
         token = r.token;
         stepMs.push(r.ms);
         dispatchesPerToken = r.dispatches;
       }
     }
     model.reset();
-    const warm = await timedRun(prompt);
+    const warm = await timedRun(prompt, 0);
     prefill.push({
       promptTokens: n,
       ttftMs: cold.ms,
@@ -154,7 +149,7 @@ export async function measureModel(ctx: GpuContext, source: ByteSource, o: Measu
   let prefillProfile: (ProfileSummary & { rows: number }) | undefined;
   if (o.profile) {
     // The last warm prompt left its inputs in the decode lane and in its largest chunk lane: the same ops run again.
-    const d = await profileOps(ctx, [...f.decode.input, ...f.layerOps(f.decode, 0, L), ...f.decode.head, ...after]);
+    const d = await profileOps(ctx, [...f.decode.input, ...f.layerOps(f.decode, 0, L), ...f.decode.head, ...generator.samplerOps()]);
     if (d) profile = { totalMs: d.reduce((t, p) => t + p.ms, 0), ops: summarizeTimings(d) };
     const rows = Math.max(0, ...[...f.prefill.keys()].filter((m) => m <= Math.max(...o.prompts)));
     const lane = f.prefill.get(rows);
@@ -167,7 +162,7 @@ export async function measureModel(ctx: GpuContext, source: ByteSource, o: Measu
   const traffic = decodeTraffic(model.config, f.weights, decodePosition);
   const decodeMs = stepMs.length ? median(stepMs) : NaN;
   const effectiveGBps = traffic.total / (decodeMs / 1000) / 1e9;
-  reader.destroy();
+  generator.destroy();
   const first = prefill[0];
   return {
     adapter: deviceReport(ctx),
