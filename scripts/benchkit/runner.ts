@@ -5,7 +5,7 @@
 //   generate [--models LIST] [--work DIR] [--jobs N]   (only the model files, e.g. ahead of a timed run)
 //   gen-part NAME PATH PART PARTS     (a worker process of the model generator)
 // bench generates the models in parallel worker processes, checks tiny models' logits against the CPU
-// reference, measures each model (scripts/bench/measure.ts, the same code as `npm run bench`) and writes
+// reference meanwhile, then measures each model (scripts/bench/measure.ts, the same code as `npm run bench`) and writes
 // results.json and results.md to --out after every model, so a run cut short keeps what it measured.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -155,6 +155,8 @@ async function bench(argv: string[]) {
     await save();
   }
 
+  // Measure with the machine quiet: every file finished (the checks above ran while the generators worked).
+  await Promise.allSettled(files.values());
   for (const name of models) {
     try {
       const g = await files.get(name)!;
