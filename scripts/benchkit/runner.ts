@@ -8,18 +8,17 @@
 // reference meanwhile, then measures each model (scripts/bench/measure.ts, the same code as `npm run bench`) and writes
 // results.json and results.md to --out after every model, so a run cut short keeps what it measured.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { createGpuContext } from '../../src/gpu/context.js';
 import { measureModel } from '../bench/measure.js';
-import { BENCH_MODELS, benchModel } from '../bench/models.js';
+import { BENCH_MODELS } from '../bench/models.js';
 import { markdownReport, type BenchRow } from '../bench/report.js';
 import { openFileSource } from '../node-file-source.js';
 import { checkLogits, type LogitsCheck } from './check-logits.js';
 import { adapterReport, BENCH_DAWN_FLAGS, loadDawn } from './dawn.js';
 import { generateModelFile, spawnPartWith, writeModelPart } from './generate.js';
+import { KitUsageError, parseBenchOptions } from './options.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const log = (s: string) => console.error(`[benchkit ${new Date().toISOString().slice(11, 19)}] ${s}`);
@@ -58,60 +57,27 @@ function startGenerating(names: readonly string[], work: string, jobs: number) {
   return files;
 }
 
-const defaultJobs = () => Math.max(1, availableParallelism() - 2);
-
+/** `generate`: only the model files (takes the bench options; uses --models, --work, --jobs). */
 async function generateOnly(argv: string[]) {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      models: { type: 'string', default: 'e2b-q4_0,e2b-q4_k_m,e4b-q4_0,e4b-q4_k_m' },
-      work: { type: 'string', default: '/tmp/benchkit-models' },
-      jobs: { type: 'string' },
-    },
-  });
-  const names = values.models!.split(',').filter(Boolean);
-  for (const n of names) benchModel(n);
-  const work = resolve(values.work!);
+  const o = parseBenchOptions(argv);
+  const work = resolve(o.work);
   await mkdir(work, { recursive: true });
-  await Promise.all(startGenerating(names, work, Number(values.jobs ?? defaultJobs())).values());
+  await Promise.all(startGenerating(o.models, work, o.jobs).values());
   return 0;
 }
 
 async function bench(argv: string[]) {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      models: { type: 'string', default: 'e2b-q4_0,e2b-q4_k_m,e4b-q4_0,e4b-q4_k_m' },
-      prompt: { type: 'string', default: '512,64' },
-      decode: { type: 'string', default: '32' },
-      ctx: { type: 'string', default: '4096' },
-      copy: { type: 'string', default: '512' },
-      'no-profile': { type: 'boolean', default: false },
-      check: { type: 'string', default: 'tiny-q4_0,tiny-q4_k_m' },
-      out: { type: 'string', default: 'benchkit-out' },
-      work: { type: 'string', default: '/tmp/benchkit-models' },
-      jobs: { type: 'string' },
-      dawn: { type: 'string', default: resolve(here, 'dawn.node') },
-      'dawn-flag': { type: 'string', multiple: true },
-      power: { type: 'string', default: 'high-performance' },
-      'allow-cpu': { type: 'boolean', default: false },
-    },
-  });
-  const models = values.models!.split(',').filter(Boolean);
-  const checks = values.check!.split(',').filter(Boolean);
-  for (const n of [...models, ...checks]) benchModel(n);
-  const prompts = values.prompt!.split(',').map(Number);
-  const decodeTokens = Number(values.decode);
-  const out = resolve(values.out!);
-  const work = resolve(values.work!);
+  const o = parseBenchOptions(argv);
+  const { models, checks, prompts, decodeTokens, jobs } = o;
+  const out = resolve(o.out);
+  const work = resolve(o.work);
   await mkdir(out, { recursive: true });
   await mkdir(work, { recursive: true });
-  const jobs = Math.max(1, Number(values.jobs ?? defaultJobs()));
-  const flags = values['dawn-flag'] ?? BENCH_DAWN_FLAGS;
+  const flags = o.dawnFlags ?? BENCH_DAWN_FLAGS;
   const started = new Date().toISOString();
 
-  const gpu = loadDawn(values.dawn!, flags);
-  const adapter = await adapterReport(gpu, values.power as GPUPowerPreference);
+  const gpu = loadDawn(o.dawn ?? resolve(here, 'dawn.node'), flags);
+  const adapter = await adapterReport(gpu, o.power);
   if (!adapter) {
     throw new Error(
       'Dawn found no WebGPU adapter. Check that a Vulkan loader (libvulkan.so.1) is found and that VK_DRIVER_FILES / VK_ICD_FILENAMES name the GPU driver\'s ICD json (run.sh does both; see docs/benchmarks.md).',
@@ -120,7 +86,7 @@ async function bench(argv: string[]) {
   // A CPU adapter (SwiftShader, lavapipe) means the GPU's driver was not found: the full-size models would run for
   // hours there, so stop unless asked (tiny models are fine: that is the CI test).
   const cpu = adapter.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(`${adapter.architecture} ${adapter.description} ${adapter.device}`);
-  if (cpu && !values['allow-cpu'] && models.some((n) => !n.startsWith('tiny'))) {
+  if (cpu && !o.allowCpu && models.some((n) => !n.startsWith('tiny'))) {
     throw new Error(
       `the adapter is a CPU implementation (${adapter.architecture} ${adapter.description}), not a GPU: the GPU's Vulkan driver was not found. Pass --icd FILE.json (or set VK_DRIVER_FILES), check with VK_LOADER_DEBUG=driver, or add --allow-cpu to measure it anyway.`,
     );
@@ -131,7 +97,7 @@ async function bench(argv: string[]) {
   const files = startGenerating([...checks, ...models], work, jobs);
   const report = {
     kit: { started, finished: '', node: process.version, dawnFlags: flags, jobs, argv },
-    options: { models, prompts, decodeTokens, contextLength: Number(values.ctx), copyMiB: Number(values.copy), profile: !values['no-profile'] },
+    options: { models, prompts, decodeTokens, contextLength: o.contextLength, copyMiB: o.copyMiB, profile: o.profile },
     adapter,
     checks: [] as Array<LogitsCheck | { name: string; error: string }>,
     models: [] as Array<(BenchRow & { generateSeconds: number }) | { name: string; error: string }>,
@@ -162,7 +128,7 @@ async function bench(argv: string[]) {
       const g = await files.get(name)!;
       log(`${name}: measuring`);
       const source = await openFileSource(g.path);
-      const ctx = await createGpuContext({ gpu, powerPreference: values.power as GPUPowerPreference });
+      const ctx = await createGpuContext({ gpu, powerPreference: o.power });
       try {
         const r = await measureModel(ctx, source, { ...report.options, prompts });
         report.models.push({ name, mix: BENCH_MODELS[name].mixName, generateSeconds: g.seconds, ...r });
@@ -233,7 +199,7 @@ async function main() {
 main().then(
   (code) => process.exit(code),
   (e) => {
-    console.error(`error: ${(e as Error).message}`);
-    process.exit(1);
+    console.error(`error${e instanceof KitUsageError ? ` [${e.code}]` : ''}: ${(e as Error).message}`);
+    process.exit(e instanceof KitUsageError ? 2 : 1);
   },
 );
