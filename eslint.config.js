@@ -47,7 +47,7 @@ function restrictionsFor(folder) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.cache/**', 'test-results/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.cache/**', 'test-results/**', '.benchkit/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
