@@ -1,13 +1,14 @@
 // The adjusted logit of token i and its sort key, for kernels that declare the bindings
 //   sp: SampleParams (uniform), logits: array<f32>, counts: array<u32>, bias: array<f32>.
-// Order (src/runtime/sampler.ts): softcap (when folded in) -> NaN to -inf -> + bias -> penalties.
+// Order (src/runtime/sampler.ts): softcap (when folded in; -inf stays -inf) -> NaN to -inf -> + bias -> penalties.
 
 // A private variable, so that -inf is made at run time (a constant -inf is a shader-creation error).
 var<private> neg_inf_bits: u32 = 0xff800000u;
 
 fn adjusted_logit(i: u32) -> f32 {
   var v = logits[sp.logits_offset + i];
-  if ((sp.flags & FLAG_SOFTCAP) != 0u) {
+  // -inf is a masked token (shaders/token-mask.wgsl): the softcap keeps it, so the mask holds on every path.
+  if ((sp.flags & FLAG_SOFTCAP) != 0u && bitcast<u32>(v) != neg_inf_bits) {
     v = sp.softcap * tanh(clamp(v / sp.softcap, -15.0, 15.0));
   }
   if ((bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u) { v = bitcast<f32>(neg_inf_bits); } // NaN -> -inf
