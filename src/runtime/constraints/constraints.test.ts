@@ -210,6 +210,15 @@ describe('response_format', () => {
     expect(await run(str, ids('{"n": 1, "s": "'))).toBe(true);
     const m = (await str.nextMask())!;
     expect([...gv.sentinels.keys()].filter((id) => maskAllows(m, id))).toEqual([]);
+    // Raw control characters are not JSON (XGrammar's maxLength strings allowed them: repaired).
+    expect(maskAllows(m, ids('\t')[0])).toBe(false);
+    expect(maskAllows(m, 238 + 0x1c)).toBe(false);
+    // High byte pieces stay out of constrained steps (whole-character pieces only).
+    expect(gv.highByteIds.some((id) => maskAllows(m, id))).toBe(false);
+    // Number digit runs are bounded, so output always ends.
+    const long = await engine.start(constraint);
+    expect(await run(long, ids('{"n": 1234567890123456'))).toBe(true);
+    expect(maskAllows((await long.nextMask())!, ids('7')[0])).toBe(false);
   });
 
   it('grammar (EBNF) and structural_tag, with special-token text meaning the token', async () => {

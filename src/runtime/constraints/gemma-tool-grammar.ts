@@ -251,7 +251,8 @@ function repeat(item: string, min: number, max: number | undefined): string {
 
 function numberBody(integer: boolean): string {
   const int = `"-"? ("0" | [1-9] [0-9]{0,${MAX_DIGITS - 1}})`;
-  return integer ? `(${int})` : `(${int} ("." [0-9]{1,${MAX_DIGITS}})? ([eE] [-+]? [0-9]{1,3})?)`;
+  // Two exponent digits: 1e999 would parse as Infinity, which no JSON-schema number accepts.
+  return integer ? `(${int})` : `(${int} ("." [0-9]{1,${MAX_DIGITS}})? ([eE] [-+]? [0-9]{1,2})?)`;
 }
 
 const escapeClass = (ch: string) => '\\x' + ch.charCodeAt(0).toString(16).padStart(2, '0');

@@ -40,12 +40,25 @@ export interface CompileResult {
 }
 
 const CACHE_LIMIT = 32;
-/**
- * JSON schemas: any whitespace between elements (one line or pretty-printed, as models write it), at most this many
- * characters per run, so that output always ends (an unbounded run is a way never to finish). Strict mode: no keys
- * or items beyond the schema.
- */
+/** Whitespace run between JSON elements, and digits of a number part: bounded, so output always ends. */
 const JSON_MAX_WHITESPACE = 12;
+const JSON_MAX_DIGITS = 16;
+
+/**
+ * EBNF for JSON (any object without a schema, as json_object means, or the schema's), from XGrammar's own converter
+ * with three repairs found by the validity tests (@mlc-ai/web-xgrammar 0.1.27): strings with maxLength admitted raw
+ * control characters, which JSON forbids; some whitespace runs and number digit runs were unbounded (random
+ * weights then never finish). Any whitespace (one line or pretty-printed); strict (no keys beyond the schema).
+ */
+async function jsonGrammar(mod: XGrammarModule, schema: string | undefined): Promise<string> {
+  const strict = schema !== undefined;
+  const ebnf = await mod.Testings._jsonSchemaToEBNF(schema ?? '{"type": "object"}', true, undefined, undefined, strict, JSON_MAX_WHITESPACE);
+  return ebnf
+    .split(String.raw`[^"\\\r\n]`).join(String.raw`[^\0-\x1f"\\]`)
+    .split(String.raw`[ \n\t]*`).join(String.raw`[ \n\t]{0,` + JSON_MAX_WHITESPACE + '}')
+    .split('[0-9]*').join(`[0-9]{0,${JSON_MAX_DIGITS - 1}}`)
+    .split('[0-9]+').join(`[0-9]{1,${JSON_MAX_DIGITS}}`);
+}
 const now = () => performance.now() / 1000;
 
 export class GrammarEngine {
@@ -92,11 +105,11 @@ export class GrammarEngine {
 
   private async compileUncached(key: string, spec: ConstraintSpec): Promise<CompiledConstraint> {
     const source = this.source(spec); // throws BAD_REQUEST before any wasm is loaded
-    const { compiler } = await this.ready();
+    const { mod, compiler } = await this.ready();
     try {
       let grammar: CompiledGrammar;
       if (source.kind === 'ebnf') grammar = await compiler.compileGrammar(source.text ?? '');
-      else if (source.kind === 'json') grammar = source.text === undefined ? await compiler.compileBuiltinJSONGrammar() : await compiler.compileJSONSchema(source.text, true, undefined, undefined, true, JSON_MAX_WHITESPACE);
+      else if (source.kind === 'json') grammar = await compiler.compileGrammar(await jsonGrammar(mod, source.text));
       else grammar = await compiler.compileStructuralTag(source.text ?? '');
       return { key, grammar, allowedSpecials: source.specials, triggerId: source.triggerId };
     } catch (e) {

@@ -24,6 +24,12 @@ export interface GrammarVocabulary {
   readonly sentinels: ReadonlyMap<number, string>;
   /** Special token text (`<|tool_call>`) -> id. */
   readonly specialIds: ReadonlyMap<string, number>;
+  /**
+   * Byte-fallback pieces <0x80>..<0xFF>. XGrammar checks multi-byte characters assembled from single bytes only
+   * loosely (it accepted invalid UTF-8 and miscounted maxLength in our tests), so constrained steps leave them out
+   * and write non-ASCII text with ordinary pieces, which are whole characters.
+   */
+  readonly highByteIds: readonly number[];
 }
 
 const UNUSED_NAME = /^<unused\d+>$/;
@@ -33,6 +39,7 @@ export function buildGrammarVocabulary(vocab: Pick<TokenizerVocab, 'tokens' | 't
   const sentinels = new Map<number, string>();
   const specialIds = new Map<string, number>();
   const encoded = new Array<string>(vocab.tokens.length);
+  const highByteIds: number[] = [];
   for (let id = 0; id < vocab.tokens.length; id++) {
     const piece = vocab.tokens[id];
     const type = vocab.tokenTypes?.[id] ?? (bytePieceValue(piece) >= 0 ? TokenType.BYTE : TokenType.NORMAL);
@@ -50,14 +57,16 @@ export function buildGrammarVocabulary(vocab: Pick<TokenizerVocab, 'tokens' | 't
       specialIds.set(piece, id);
       encoded[id] = s;
     } else if (type === TokenType.BYTE) {
-      encoded[id] = bytePieceValue(piece) === SENTINEL_LEAD.charCodeAt(0) ? '' : piece;
+      const byte = bytePieceValue(piece);
+      encoded[id] = byte === SENTINEL_LEAD.charCodeAt(0) ? '' : piece;
+      if (byte >= 0x80) highByteIds.push(id);
     } else if (type === TokenType.NORMAL || type === TokenType.UNDEFINED) {
       encoded[id] = piece.includes(SENTINEL_LEAD) ? '' : piece;
     } else {
       encoded[id] = ''; // UNKNOWN, UNUSED
     }
   }
-  return { encoded, vocabSize: vocab.tokens.length, stopIds: [...stopIds], sentinels, specialIds };
+  return { encoded, vocabSize: vocab.tokens.length, stopIds: [...stopIds], sentinels, specialIds, highByteIds };
 }
 
 /** An EBNF string literal for `text` (quotes included): backslash, quote and control characters escaped. */

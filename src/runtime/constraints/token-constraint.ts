@@ -18,6 +18,11 @@ export interface TokenConstraintOptions {
   readonly thinking?: boolean;
 }
 
+function isEmpty(mask: Uint32Array): boolean {
+  for (let w = 0; w < mask.length; w++) if (mask[w] !== 0) return false;
+  return true;
+}
+
 type Phase = 'thinking-start' | 'thinking' | 'free' | 'active' | 'done';
 const now = () => performance.now() / 1000;
 
@@ -61,12 +66,14 @@ export class TokenConstraint {
     const raw = await this.matcher.getNextTokenBitmask();
     const mask = new Uint32Array(raw.buffer, raw.byteOffset, raw.length);
     for (const id of this.blocked) mask[id >>> 5] &= ~(1 << (id & 31));
+    // High byte pieces only where nothing else continues the output (a character no ordinary piece spells).
+    const bytes = this.vocab.highByteIds.map((id) => mask[id >>> 5] & (1 << (id & 31)));
+    for (const id of this.vocab.highByteIds) mask[id >>> 5] &= ~(1 << (id & 31));
+    if (isEmpty(mask)) this.vocab.highByteIds.forEach((id, k) => (mask[id >>> 5] |= bytes[k]));
     if (this.phase === 'thinking-start') mask[CHANNEL_OPEN >>> 5] |= 1 << (CHANNEL_OPEN & 31);
-    let any = false;
-    for (let w = 0; w < mask.length && !any; w++) any = mask[w] !== 0;
     this.seconds += now() - t0;
     this.steps++;
-    if (!any) {
+    if (isEmpty(mask)) {
       throw new ConstraintError('DEAD_END', 'the output constraint allows no next token (the grammar cannot continue); the request was ended', {
         reason: 'empty mask',
       });

@@ -3,7 +3,7 @@
 // package); tests and scripts pass their own loader (scripts/xgrammar-node.ts).
 import type * as XGrammar from '@mlc-ai/web-xgrammar';
 
-export type XGrammarModule = Pick<typeof XGrammar, 'TokenizerInfo' | 'GrammarCompiler' | 'GrammarMatcher'>;
+export type XGrammarModule = Pick<typeof XGrammar, 'TokenizerInfo' | 'GrammarCompiler' | 'GrammarMatcher' | 'Testings'>;
 export type XGrammarLoader = () => Promise<XGrammarModule>;
 
 /** The bundler path (browser, worker): a dynamic import, split into its own chunk. */
