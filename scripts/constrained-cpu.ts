@@ -4,9 +4,10 @@
 import type { GemmaConfig } from '../src/model/config.js';
 import { createReferenceState, forwardReference } from '../src/reference/forward.js';
 import type { ReferenceWeights } from '../src/reference/weights.js';
-import { applyTokenMask, maskAllows } from '../src/reference/token-mask.js';
+import { maskAllows } from '../src/reference/token-mask.js';
 import type { TokenConstraint } from '../src/runtime/constraints/token-constraint.js';
-import { counterUniform, sampleCpu, type SamplingParams } from '../src/runtime/sampler.js';
+import type { SamplingParams } from '../src/model/generator.js';
+import { counterUniform, sampleCpu } from '../src/reference/sample.js';
 
 export const STOP_IDS: readonly number[] = [1, 106, 50];
 
@@ -42,12 +43,8 @@ export function generateOnCpu(
       forwardSeconds += (t1 - t0) / 1000;
       const mask = constraint ? await constraint.nextMask() : undefined;
       const t2 = performance.now();
-      const logits = Float64Array.from(row);
-      if (mask) {
-        applyTokenMask(logits, mask, model.config.vocabSize);
-        maskedSteps++;
-      }
-      const id = sampleCpu(logits, params, history, () => counterUniform(params.seed, step));
+      if (mask) maskedSteps++;
+      const id = sampleCpu(row, params, history, () => counterUniform(params.seed, step), mask);
       if (mask && !maskAllows(mask, id)) throw new Error(`sampled token ${id} outside the mask`);
       const t3 = performance.now();
       constraint?.accept(id);

@@ -8,7 +8,8 @@ import { submitOps } from '../gpu/recorder.js';
 import { checkShader } from '../gpu/kernel.js';
 import { softcapInPlace } from '../reference/math.js';
 import { applyTokenMask, maskAllows, maskOf, maskWords } from '../reference/token-mask.js';
-import { counterUniform, resolveSamplingParams, sampleCpu } from '../runtime/sampler.js';
+import { counterUniform, sampleCpu } from '../reference/sample.js';
+import { resolveSamplingParams } from '../runtime/sampling-params.js';
 import { SAMPLER_LAYOUT, createGpuSampler } from './sample.js';
 import { createStepBuffer, writeStep } from './step.js';
 import { seeded, testContext, upload } from './test-helpers.js';
@@ -94,7 +95,8 @@ describe('masked GPU sampler = CPU sampler on masked logits', () => {
       const [gpu] = await readU32(ctx, sampler.outputToken, 0, 1);
       const final = Float64Array.from(raw);
       softcapInPlace(final, cap);
-      const cpu = sampleCpu(applyTokenMask(final, mask), params, history, () => counterUniform(42, trial));
+      const cpu = sampleCpu(final, params, history, () => counterUniform(42, trial), mask);
+      expect(cpu).toBe(sampleCpu(applyTokenMask(Float64Array.from(final), mask), params, history, () => counterUniform(42, trial)));
       expect(maskAllows(mask, gpu)).toBe(true);
       expect(gpu).toBe(cpu);
       if (params.temperature > 0) {

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSyntheticVocab } from '../../../scripts/fixtures/synthetic-vocab.js';
 import { nodeXGrammarLoader } from '../../../scripts/xgrammar-node.js';
 import { countAllowed, maskAllows } from '../../reference/token-mask.js';
-import { Tokenizer } from '../tokenizer.js';
+import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { ConstraintError } from './errors.js';
 import { GrammarEngine, type ConstraintSpec } from './grammar-engine.js';
 import { SENTINEL_LEAD, buildGrammarVocabulary, substituteSpecials } from './grammar-vocabulary.js';

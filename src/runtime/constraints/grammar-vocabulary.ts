@@ -7,8 +7,8 @@
 // exclude control characters, so no special token ever appears inside a string either.
 // (Sentinels are ASCII on purpose: XGrammar's non-ASCII character classes are approximated at the byte level and
 // would let a private-use code point through a class that excludes it; measured with @mlc-ai/web-xgrammar 0.1.27.)
-import type { TokenizerVocab } from '../tokenizer-vocab.js';
-import { TokenType, bytePieceValue } from '../tokenizer-vocab.js';
+import type { TokenizerVocab } from '../tokenizer/tokenizer-vocab.js';
+import { TokenType, bytePieceValue } from '../tokenizer/tokenizer-vocab.js';
 
 export const SENTINEL_LEAD = '\x0e';
 const FIRST = 0x21;

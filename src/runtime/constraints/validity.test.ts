@@ -11,13 +11,13 @@ import { SHAPES, uniformMix } from '../../../scripts/fixtures/gemma-fixture.js';
 import { buildReferenceModel } from '../../../scripts/fixtures/load-fixture.js';
 import { nodeXGrammarLoader } from '../../../scripts/xgrammar-node.js';
 import { GgmlType } from '../../gguf/types.js';
-import { resolveSamplingParams, type SamplingParams } from '../sampler.js';
-import { Tokenizer } from '../tokenizer.js';
-import { vocabFromGguf } from '../tokenizer-gguf.js';
+import { resolveSamplingParams, type SamplingParams } from '../sampling-params.js';
+import { Tokenizer } from '../tokenizer/tokenizer.js';
+import { vocabFromGguf } from '../tokenizer/tokenizer-gguf.js';
 import { GrammarEngine, type ConstraintSpec } from './grammar-engine.js';
 import { buildGrammarVocabulary } from './grammar-vocabulary.js';
 import type { ToolDefinition } from './gemma-tool-grammar.js';
-import { parseGemmaCalls } from './test-call-parser.js';
+import { GemmaOutputParser, markersOf } from '../chat/output-parser.js';
 
 type Model = Awaited<ReturnType<typeof buildReferenceModel>>;
 let model: Model;
@@ -133,12 +133,14 @@ async function runToolRequests(params: (seed: number) => SamplingParams, constra
 
 function checkCalls(tokens: number[], tools: ToolDefinition[], named: string | undefined, parallel: boolean): string | undefined {
   const body = tokens.filter((t) => !STOP_IDS.includes(t));
-  let calls;
-  try {
-    calls = parseGemmaCalls(body, tokenizer);
-  } catch (e) {
-    return `does not parse: ${(e as Error).message}: ${tokenizer.decode(body)}`;
-  }
+  // The chat-completions output parser, as create() uses it: calls it cannot parse (or had to repair) come back as
+  // content with a warning, so a valid call means no warning and no content.
+  const parser = new GemmaOutputParser(tokenizer, markersOf(tokenizer), { tools: new Set(tools.map((t) => t.function.name)), callsAllowed: true });
+  for (const t of body) parser.push(t);
+  parser.finish();
+  if (parser.warnings.length > 0) return `parser: ${parser.warnings.map((w) => `${w.code} ${w.message}`).join('; ')}: ${tokenizer.decode(body)}`;
+  if (parser.content.trim() !== '') return `content besides the calls: ${JSON.stringify(parser.content)}`;
+  const calls = parser.calls;
   if (calls.length === 0) return `no call: ${tokenizer.decode(body)}`;
   if (!parallel && calls.length > 1) return `${calls.length} calls with parallel_tool_calls false`;
   for (const call of calls) {
