@@ -30,7 +30,9 @@ interface ChatResult {
   error?: { code: string; message: string; name: string; details?: Record<string, unknown> };
 }
 
-const load = (page: Page, url: string) => page.evaluate((u) => (window as never as { harness: { load(u: string): Promise<{ ok: boolean }> } }).harness.load(u), url);
+// The whole fixture context: tool declarations spelt in the tiny vocabulary's pieces and bytes take ~300 tokens.
+const load = (page: Page, url: string) =>
+  page.evaluate((u) => (window as never as { harness: { load(u: string, contextLength: number): Promise<{ ok: boolean }> } }).harness.load(u, 512), url);
 const chat = (page: Page, req: object) =>
   page.evaluate((r) => (window as never as { harness: { chat(r: object): Promise<ChatResult> } }).harness.chat(r), req);
 
@@ -38,7 +40,6 @@ const weather = {
   type: 'function',
   function: {
     name: 'get_weather',
-    description: 'Current weather',
     parameters: {
       type: 'object',
       properties: { city: { type: 'string', maxLength: 8 }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] }, days: { type: 'integer' } },
@@ -50,7 +51,7 @@ const add = {
   type: 'function',
   function: { name: 'add', parameters: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] } },
 };
-const ask = (content: string, extra: object) => ({ messages: [{ role: 'user', content }], max_tokens: 120, temperature: 0, ...extra });
+const ask = (content: string, extra: object) => ({ messages: [{ role: 'user', content }], max_tokens: 100, temperature: 0, ...extra });
 const ajv = new Ajv({ strict: false });
 
 let h: Harness;
