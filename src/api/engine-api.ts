@@ -106,6 +106,8 @@ export interface EngineTestHooks {
   loseDevice(): Promise<void>;
   /** Ids the KV cache holds now (prefix-reuse tests). */
   cachedTokenCount(): number;
+  /** The prompt ids of the last chat request (untrusted text staying text). */
+  lastPrompt(): number[];
   /** Token ids of a text, special tokens parsed (to script forced outputs). */
   tokenize(text: string): number[];
 }

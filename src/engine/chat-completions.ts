@@ -50,6 +50,7 @@ export interface ChatRunResult {
   readonly decodeTokens: number;
   readonly decodeSeconds: number;
   readonly warnings: readonly OutputWarning[];
+  readonly promptIds: readonly number[];
 }
 
 /** RNG counters of choice i start at i * 2^20, so n > 1 choices with one seed differ and each stays reproducible. */
@@ -108,9 +109,13 @@ export async function runChatCompletion(model: ChatModel, request: ChatCompletio
   checkRequestFields(request);
   checkGenerationConfig(request, model.tokenizer.vocabSize);
   // tool_choice / response_format: validated and compiled here, before any token (BAD_REQUEST names the field).
-  const spec = constraintFromRequest(request);
-  const grammar = spec ? model.grammar?.() : undefined;
-  if (spec && !grammar) throw new EngineError('UNSUPPORTED', 'This engine was built without constrained decoding.', {}, 'UnsupportedResponseFormatError');
+  // The forceTokens test hook replaces sampled ids, so no constraint can hold: it bypasses them (validation stays).
+  const requested = constraintFromRequest(request);
+  const grammar = requested && !o.forcedTokens ? model.grammar?.() : undefined;
+  if (requested && !grammar && !o.forcedTokens && !(requested.kind === 'tool_calls' && requested.triggered)) {
+    throw new EngineError('UNSUPPORTED', 'This engine was built without constrained decoding: tool_choice "required" / named and response_format need it.', {}, 'UnsupportedResponseFormatError');
+  }
+  const spec = grammar ? requested : undefined;
   const compiled = spec && grammar ? await grammar.compile(spec) : undefined;
   let grammarInitSeconds = compiled?.seconds ?? 0;
   let grammarSeconds = 0;
@@ -270,6 +275,7 @@ export async function runChatCompletion(model: ChatModel, request: ChatCompletio
     decodeTokens: Math.max(0, completionTokens - n),
     decodeSeconds: decodeMs / 1000,
     warnings,
+    promptIds: prompt.ids,
   };
 }
 

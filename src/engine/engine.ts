@@ -47,6 +47,7 @@ export class Engine implements EngineApi {
   private forced: number[] | undefined;
   /** How XGrammar is loaded (a dynamic import; Node tests pass their own). */
   xgrammarLoader = browserXGrammarLoader;
+  private lastPromptIds: number[] = [];
   /** Set while a rebuild after device loss is queued or running. */
   private rebuilding: Promise<unknown> | undefined;
 
@@ -139,6 +140,7 @@ export class Engine implements EngineApi {
           const count = onChunk && ((c: ChatCompletionChunk) => (streamedChunks++, onChunk(c)));
           const r = await runChatCompletion(loaded, request, { signal: state, onChunk: count, forcedTokens });
           this.lastMessage = r.message;
+          this.lastPromptIds = [...r.promptIds];
           this.stats = {
             prefillTokens: this.stats.prefillTokens + r.prefillTokens,
             prefillSeconds: this.stats.prefillSeconds + r.prefillSeconds,
@@ -252,6 +254,7 @@ export class Engine implements EngineApi {
       this.ctx?.device.destroy();
     },
     cachedTokenCount: () => this.loaded?.session.cachedTokens.length ?? 0,
+    lastPrompt: () => this.lastPromptIds,
     tokenize: (text) => this.loaded?.tokenizer.encode(text, { parseSpecial: true }) ?? [],
   };
 

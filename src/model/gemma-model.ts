@@ -161,6 +161,9 @@ export class GemmaModel {
       }
       const { commandBuffer, dispatches: n } = recordOps(this.ctx, ops, last ? options.copyAfter : undefined, `chunk ${rows}`);
       this.ctx.device.queue.submit([commandBuffer]);
+      // With an abort signal, let each chunk finish before queuing the next: the wait yields to the worker's event
+      // loop, so an interrupt message arriving mid-prefill is seen before the next chunk (one chunk in flight).
+      if (options.signal && !last) await this.ctx.device.queue.onSubmittedWorkDone();
       dispatches += n;
       this.position += rows;
       offset += rows;

@@ -5,6 +5,7 @@
 import { StagingReader } from '../gpu/readback.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { BoundOp } from '../gpu/kernel.js';
+import { LOGPROBS_OUT_WORDS, bindLogprobs, decodeLogprobs, type BoundLogprobs } from '../kernels/logprobs.js';
 import { createGpuSampler, type GpuSampler, type GpuSamplingParams } from '../kernels/sample.js';
 import { createGpuTokenMask, type GpuTokenMask } from '../kernels/token-mask.js';
 import type { GemmaConfig } from './config.js';
@@ -117,6 +118,8 @@ export class GpuTokenGenerator implements TokenGenerator {
   private readonly reader: StagingReader;
   /** Created on the first masked step: an unconstrained session never compiles or uploads it. */
   private tokenMask: GpuTokenMask | undefined;
+  /** Built on the first step that asks for log-probabilities (two more pipelines). */
+  private logprobs: { bound: BoundLogprobs; reader: StagingReader } | undefined;
   private lastParams: SamplingParams | undefined;
   /** Dispatches of the last step, sampler included (benchmarks). */
   lastDispatches = 0;
@@ -168,9 +171,6 @@ export class GpuTokenGenerator implements TokenGenerator {
 
   private async step(tokens: readonly number[], o: StepOptions): Promise<GeneratedToken | undefined> {
     checkStepOptions(o, this.model.config.vocabSize, true);
-    if (o.topLogprobs !== undefined) {
-      throw new ModelError('UNSUPPORTED_OPTION', 'Log-probabilities are not available on this backend yet.');
-    }
     if (tokens.length === 0) throw new ModelError('BAD_STEP_OPTION', 'A step needs at least one token.');
     const V = this.model.config.vocabSize;
     for (const t of tokens) {
@@ -183,29 +183,50 @@ export class GpuTokenGenerator implements TokenGenerator {
       this.sampler.setParams(o.sampling);
       this.lastParams = o.sampling;
     }
-    let after = this.sampler.ops();
+    const lp = o.topLogprobs === undefined ? undefined : this.logprobsOps();
+    let after = lp ? [...this.sampler.ops(), ...lp.bound.ops] : this.sampler.ops();
     if (o.mask) {
+      // Before the sampler and the log-probabilities: both see the masked logits.
       this.tokenMask ??= createGpuTokenMask(this.ctx, { logits: this.model.forward.logits, vocabSize: V });
       this.tokenMask.set(o.mask); // 32 KiB for 262,144 tokens, queued before the submit that reads it
       after = [this.tokenMask.op, ...after];
     }
     const run = await this.model.run(tokens, 'last', {
       after,
-      copyAfter: (e) => this.reader.copyFrom(e, this.sampler.outputToken),
+      copyAfter: (e) => (lp ? lp.reader.copyFrom(e, lp.bound.out) : this.reader.copyFrom(e, this.sampler.outputToken)),
       step: o.step,
       seed: o.sampling.seed,
       signal: o.signal,
     });
     if (run.aborted) return undefined;
     this.lastDispatches = run.dispatches + after.length;
-    const token = new Uint32Array(await this.reader.read())[0];
+    let token: number;
+    let logprobs: TokenLogprobs | undefined;
+    if (lp) {
+      const d = decodeLogprobs(await lp.reader.read(), o.topLogprobs!);
+      token = d.token;
+      logprobs = { logprob: d.logprob, top: d.top };
+    } else token = new Uint32Array(await this.reader.read())[0];
     if (token === NON_FINITE_SENTINEL) {
       throw new ModelError('NON_FINITE_LOGITS', 'The model produced non-finite logits (NaN or infinity); the weights or a kernel are broken.', {
         position: this.model.position,
       });
     }
     if (token >= V) throw new ModelError('TOKEN_OUT_OF_RANGE', `The sampler returned id ${token}, outside the vocabulary [0, ${V}).`, { token });
-    return { token };
+    return logprobs ? { token, logprobs } : { token };
+  }
+
+  private logprobsOps(): { bound: BoundLogprobs; reader: StagingReader } {
+    this.logprobs ??= {
+      bound: bindLogprobs(this.ctx, {
+        logits: this.model.forward.logits,
+        vocabSize: this.model.config.vocabSize,
+        softcap: this.model.config.finalLogitSoftcap,
+        token: this.sampler.outputToken,
+      }),
+      reader: new StagingReader(this.ctx, LOGPROBS_OUT_WORDS * 4),
+    };
+    return this.logprobs;
   }
 
   /** The sampler's bound ops for the current parameters (per-op profiling in the benchmark). */
@@ -217,5 +238,7 @@ export class GpuTokenGenerator implements TokenGenerator {
     this.sampler.destroy();
     this.tokenMask?.destroy();
     this.reader.destroy();
+    this.logprobs?.bound.destroy();
+    this.logprobs?.reader.destroy();
   }
 }
