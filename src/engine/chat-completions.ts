@@ -107,7 +107,7 @@ function toolCallId(): string {
 
 export async function runChatCompletion(model: ChatModel, request: ChatCompletionRequest, o: ChatRunOptions): Promise<ChatRunResult> {
   checkRequestFields(request);
-  checkGenerationConfig(request, model.tokenizer.vocabSize);
+  checkGenerationConfig(request);
   // tool_choice / response_format: validated and compiled here, before any token (BAD_REQUEST names the field).
   // The forceTokens test hook replaces sampled ids, so no constraint can hold: it bypasses them (validation stays).
   const requested = constraintFromRequest(request);
@@ -125,7 +125,7 @@ export async function runChatCompletion(model: ChatModel, request: ChatCompletio
   const thinking = request.extra_body?.enable_thinking ?? false;
   const prompt = model.prompts.build(toChatMessages(request.messages), { tools, enableThinking: thinking === true });
   const logitBias: Record<number, number> = {};
-  for (const [k, v] of Object.entries(request.logit_bias ?? {})) logitBias[Number(k)] = v;
+  for (const [k, v] of Object.entries(request.logit_bias ?? {})) if (Number(k) < tokenizer.vocabSize) logitBias[Number(k)] = v;
   const seed = request.seed ?? undefined;
   const sampling = resolveSamplingParams(
     {
