@@ -17,7 +17,8 @@ const PARTIAL_WORDS: u32 = 12u;
 
 fn model_logit(v_in: f32, softcap: f32) -> f32 {
   var v = v_in;
-  if (softcap > 0.0) { v = softcap * tanh(clamp(v / softcap, -15.0, 15.0)); }
+  // A masked token (-inf, shaders/token-mask.wgsl) stays at the floor: the softcap would lift it to -softcap.
+  if (softcap > 0.0 && v >= FLOOR) { v = softcap * tanh(clamp(v / softcap, -15.0, 15.0)); }
   if (!(v >= FLOOR)) { v = FLOOR; } // NaN and -inf
   return v;
 }

@@ -59,6 +59,9 @@ const OUT_PROBS: u32 = 12038u;        // [MAX_CAND] f32 bits: final probability 
 
 // Token id the final passes write when the best adjusted logit is not finite (NON_FINITE_TOKEN in kernels/sample.ts).
 const NON_FINITE_TOKEN: u32 = 0xffffffffu;
+// The f32 bits shaders/token-mask.wgsl writes over a disallowed logit: a NaN payload no arithmetic produces, so a
+// masked token is told apart from a broken (NaN / infinite) logit (MASKED_LOGIT_BITS in src/reference/token-mask.ts).
+const MASKED_LOGIT_BITS: u32 = 0xffffffffu;
 // Keys at or above this one belong to +inf (or NaN bits): a non-finite best candidate.
 const KEY_POS_INF: u32 = 0xff800000u;
 

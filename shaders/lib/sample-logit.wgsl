@@ -1,6 +1,7 @@
 // The adjusted logit of token i and its sort key, for kernels that declare the bindings
 //   sp: SampleParams (uniform), logits: array<f32>, counts: array<u32>, bias: array<f32>.
-// Order (src/runtime/sampler.ts): non-finite raw logit -> +inf (and nothing else) | softcap (when folded in) -> +
+// Order (src/reference/sample.ts): a masked token (MASKED_LOGIT_BITS, written by shaders/token-mask.wgsl) -> -inf
+// (never drawn) | non-finite raw logit -> +inf (and nothing else) | softcap (when folded in) -> +
 // bias -> penalties. A NaN or infinite logit (broken weights) thus becomes the best candidate, and the final pass
 // that reads the best key anyway writes NON_FINITE_TOKEN instead of a token: detection costs nothing per element.
 
@@ -9,7 +10,9 @@ var<private> pos_inf_bits: u32 = 0x7f800000u;
 
 fn adjusted_logit(i: u32) -> f32 {
   var v = logits[sp.logits_offset + i];
-  if ((bitcast<u32>(v) & 0x7fffffffu) >= 0x7f800000u) { return bitcast<f32>(pos_inf_bits); } // NaN, +-inf
+  let bits = bitcast<u32>(v);
+  if (bits == MASKED_LOGIT_BITS) { return -bitcast<f32>(pos_inf_bits); } // disallowed by the step's token mask
+  if ((bits & 0x7fffffffu) >= 0x7f800000u) { return bitcast<f32>(pos_inf_bits); } // NaN, +-inf: broken weights
   if ((sp.flags & FLAG_SOFTCAP) != 0u) {
     v = sp.softcap * tanh(clamp(v / sp.softcap, -15.0, 15.0));
   }

@@ -22,6 +22,8 @@ export type EngineErrorCode =
   | 'NON_FINITE_LOGITS'
   /** A request option this engine does not implement (yet). */
   | 'UNSUPPORTED'
+  /** The output constraint (grammar, schema) allowed no next token: the request ended without inventing one. */
+  | 'CONSTRAINT_DEAD_END'
   /** An invariant of the engine itself broke: a bug; please report it. */
   | 'INTERNAL';
 

@@ -29,7 +29,7 @@ describe('checkRequestFields', () => {
     ['InvalidStreamOptionsError', { messages: [u], stream_options: { include_usage: true } }, /stream=True/],
     ['UserMessageContentErrorForNonVLM', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'http://x' } }] }] }, /text only/],
     ['InvalidMessageError', { messages: [{ role: 'tool', content: 'x' }] }, /tool_call_id/],
-    ['UnsupportedToolChoiceError', { messages: [u], tool_choice: 'required' }, /constrained decoding/],
+    ['InvalidResponseFormatStructuralTagError', { messages: [u], response_format: { type: 'structural_tag' } }, /structural_tag/],
   ])('%s', (name, request, message) => {
     const e = fields(request);
     expect(e.name).toBe(name);

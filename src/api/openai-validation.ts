@@ -50,9 +50,6 @@ export function checkRequestFields(r: ChatCompletionRequest): void {
     if ((rf.structural_tag !== undefined && rf.structural_tag !== null) !== (rf.type === 'structural_tag')) {
       throw bad('InvalidResponseFormatStructuralTagError', 'Set `structural_tag` exactly when the response format type is "structural_tag".');
     }
-    if (rf.type !== undefined && rf.type !== 'text') {
-      throw new EngineError('UNSUPPORTED', `response_format type "${rf.type}" needs constrained decoding, which this engine does not have yet; omit it or use "text".`, {}, 'UnsupportedResponseFormatError');
-    }
   }
   if (r.tools !== undefined) {
     if (!Array.isArray(r.tools)) throw bad('InvalidToolsError', '`tools` must be an array of {type: "function", function: {name, description, parameters}}.');
@@ -62,15 +59,7 @@ export function checkRequestFields(r: ChatCompletionRequest): void {
       }
     });
   }
-  const tc = r.tool_choice;
-  if (tc !== undefined && tc !== 'none' && tc !== 'auto') {
-    throw new EngineError(
-      'UNSUPPORTED',
-      `tool_choice ${JSON.stringify(tc)} needs constrained decoding, which this engine does not have yet; use "auto" (the model decides) or "none".`,
-      {},
-      'UnsupportedToolChoiceError',
-    );
-  }
+  // tool_choice, the rest of response_format and the schemas: runtime/constraints/request-constraint.ts.
   if (r.stream_options !== undefined && r.stream_options !== null && !r.stream) {
     throw bad('InvalidStreamOptionsError', 'Only specify stream_options when stream=True.');
   }

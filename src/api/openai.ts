@@ -67,7 +67,7 @@ export interface ChatCompletionNamedToolChoice {
   type: 'function';
   function: { name: string };
 }
-/** 'required' and a named tool need constrained decoding (added by the constraints work); rejected until then. */
+/** 'required' forces a call, a named tool forces that tool, 'auto' constrains a call once the model starts one. */
 export type ChatCompletionToolChoiceOption = 'none' | 'auto' | 'required' | ChatCompletionNamedToolChoice;
 
 export interface ResponseFormat {
@@ -142,6 +142,10 @@ export interface CompletionUsage {
     time_per_output_token_s: number;
     /** Ours: prompt tokens whose KV cache was reused from the previous turn. */
     reused_prompt_tokens?: number;
+    /** Constrained requests (tool_choice, response_format): seconds to compile the grammar (~0 when cached). */
+    grammar_init_s?: number;
+    /** Constrained requests: mean seconds of grammar work (mask + accept) per generated token. */
+    grammar_per_token_s?: number;
   };
 }
 

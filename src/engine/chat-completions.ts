@@ -17,6 +17,9 @@ import { GemmaOutputParser, markersOf, type OutputEvent, type OutputWarning } fr
 import type { PromptBuilder } from '../runtime/chat/prompt.js';
 import { normalizeTool } from '../runtime/chat/schema.js';
 import type { ChatMessage, GeneratedText, ToolDeclaration } from '../runtime/chat/types.js';
+import type { GrammarEngine } from '../runtime/constraints/grammar-engine.js';
+import { constraintFromRequest } from '../runtime/constraints/request-constraint.js';
+import type { TokenConstraint } from '../runtime/constraints/token-constraint.js';
 import { resolveSamplingParams } from '../runtime/sampling-params.js';
 import type { Session } from '../runtime/session.js';
 import { StopStringMatcher } from '../runtime/stop.js';
@@ -29,6 +32,8 @@ export interface ChatModel {
   readonly session: Session;
   /** The last answer's text and sampled ids, reused when the next conversation repeats it (prefix reuse). */
   lastAnswer?: GeneratedText;
+  /** The model's grammar engine (XGrammar over its vocabulary), created and loaded on the first constrained request. */
+  readonly grammar?: () => GrammarEngine;
 }
 
 export interface ChatRunOptions {
@@ -105,6 +110,18 @@ function toolCallId(): string {
 export async function runChatCompletion(model: ChatModel, request: ChatCompletionRequest, o: ChatRunOptions): Promise<ChatRunResult> {
   checkRequestFields(request);
   checkGenerationConfig(request);
+  // tool_choice / response_format: validated and compiled here, before any token (BAD_REQUEST names the field).
+  // The forceTokens test hook replaces sampled ids, so no constraint can hold: it bypasses them (validation stays).
+  const requested = constraintFromRequest(request);
+  const grammar = requested && !o.forcedTokens ? model.grammar?.() : undefined;
+  if (requested && !grammar && !o.forcedTokens && !(requested.kind === 'tool_calls' && requested.triggered)) {
+    throw new EngineError('UNSUPPORTED', 'This engine was built without constrained decoding: tool_choice "required" / named and response_format need it.', {}, 'UnsupportedResponseFormatError');
+  }
+  const spec = grammar ? requested : undefined;
+  const compiled = spec && grammar ? await grammar.compile(spec) : undefined;
+  let grammarInitSeconds = compiled?.seconds ?? 0;
+  let grammarSeconds = 0;
+  let grammarTokens = 0;
   const { tokenizer, session } = model;
   const tools: ToolDeclaration[] = (request.tools ?? []).map((t) => normalizeTool(t.function));
   const thinking = request.extra_body?.enable_thinking ?? false;
@@ -171,7 +188,14 @@ export async function runChatCompletion(model: ChatModel, request: ChatCompletio
       }
       return stop.stopped;
     };
+    let constraint: TokenConstraint | undefined;
+    if (compiled && grammar) {
+      const tStart = performance.now();
+      constraint = await grammar.start(compiled.constraint, { thinking: thinking === true });
+      grammarInitSeconds += (performance.now() - tStart) / 1000;
+    }
     const result = await session.generate({
+      constraint,
       prompt: prompt.ids,
       maxTokens: request.max_tokens ?? session.generator.contextLength,
       sampling,
@@ -187,6 +211,11 @@ export async function runChatCompletion(model: ChatModel, request: ChatCompletio
         return consume(parser.push(t.token), lp);
       },
     });
+    if (constraint) {
+      grammarSeconds += constraint.secondsPerToken * result.tokens.length;
+      grammarTokens += result.tokens.length;
+      constraint.dispose();
+    }
     consume(parser.finish());
     const tail = stop.flush();
     if (tail) consume([{ channel: 'content', text: tail }]);
@@ -236,6 +265,8 @@ export async function runChatCompletion(model: ChatModel, request: ChatCompletio
       time_to_first_token_s: prefillMs / 1000,
       time_per_output_token_s: completionTokens > n ? decodeMs / 1000 / (completionTokens - n) : 0,
       reused_prompt_tokens: prompt.ids.length * n - prefillTokens,
+      // web-llm reports these for constrained requests only: compile (+ first load) time, grammar time per token.
+      ...(spec ? { grammar_init_s: grammarInitSeconds, grammar_per_token_s: grammarTokens ? grammarSeconds / grammarTokens : 0 } : {}),
     },
   };
   if (o.onChunk && request.stream_options?.include_usage === true) {

@@ -13,6 +13,9 @@ import { PromptBuilder } from '../runtime/chat/prompt.js';
 import { Session } from '../runtime/session.js';
 import { Tokenizer } from '../runtime/tokenizer/tokenizer.js';
 import { deleteAllModels, deleteModel, listModels } from '../storage/index.js';
+import { GrammarEngine } from '../runtime/constraints/grammar-engine.js';
+import { buildGrammarVocabulary } from '../runtime/constraints/grammar-vocabulary.js';
+import { browserXGrammarLoader } from '../runtime/constraints/xgrammar-loader.js';
 import { runChatCompletion, type ChatModel } from './chat-completions.js';
 import { toEngineError } from './errors.js';
 import { openModelSource } from './model-source.js';
@@ -42,6 +45,8 @@ export class Engine implements EngineApi {
   private stats: RuntimeStats = ZERO_STATS;
   private lastMessage = '';
   private forced: number[] | undefined;
+  /** How XGrammar is loaded (a dynamic import; Node tests pass their own). */
+  xgrammarLoader = browserXGrammarLoader;
   private lastPromptIds: number[] = [];
   /** Set while a rebuild after device loss is queued or running. */
   private rebuilding: Promise<unknown> | undefined;
@@ -95,7 +100,20 @@ export class Engine implements EngineApi {
       persisted: opened.persisted,
     };
     const modelId = typeof target === 'string' ? target : target.name;
-    this.loaded = { scope, info, modelId, tokenizer, prompts, session };
+    let grammar: GrammarEngine | undefined;
+    // Built on the first constrained request only: the vocabulary view and XGrammar's wasm cost nothing before.
+    const grammarEngine = () =>
+      (grammar ??= new GrammarEngine(
+        buildGrammarVocabulary(
+          {
+            tokens: Array.from({ length: tokenizer.vocabSize }, (_, id) => tokenizer.tokenOf(id)),
+            tokenTypes: Array.from({ length: tokenizer.vocabSize }, (_, id) => tokenizer.tokenType(id)),
+          },
+          tokenizer.stopIds,
+        ),
+        this.xgrammarLoader,
+      ));
+    this.loaded = { scope, info, modelId, tokenizer, prompts, session, grammar: grammarEngine };
     this.lastLoad = { target, options };
     this.stats = ZERO_STATS;
     onProgress?.({ phase: 'ready', bytesDone: opened.source.size, bytesTotal: opened.source.size });

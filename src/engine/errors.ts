@@ -4,6 +4,7 @@ import { EngineError, type EngineErrorCode } from '../api/errors.js';
 import { GgufError } from '../gguf/errors.js';
 import { GpuError } from '../gpu/errors.js';
 import { ModelError } from '../model/errors.js';
+import { ConstraintError } from '../runtime/constraints/errors.js';
 import { RuntimeError } from '../runtime/errors.js';
 import { SamplingParamsError } from '../runtime/sampling-params.js';
 import { TokenizerError } from '../runtime/tokenizer/tokenizer-errors.js';
@@ -64,6 +65,12 @@ export function toEngineError(e: unknown): EngineError {
   if (e instanceof ModelError) return new EngineError(BY_MODEL_CODE[e.code] ?? 'INTERNAL', e.message, { modelCode: e.code, ...e.details });
   if (e instanceof RuntimeError) {
     return new EngineError(BY_RUNTIME_CODE[e.code], e.message, { runtimeCode: e.code, ...e.details }, WEBLLM_NAMES[e.code]);
+  }
+  if (e instanceof ConstraintError) {
+    const { name, ...details } = e.details;
+    if (e.code === 'DEAD_END') return new EngineError('CONSTRAINT_DEAD_END', e.message, details);
+    // web-llm's class name where it has one (InvalidResponseFormat*Error), otherwise a descriptive one.
+    return new EngineError('BAD_REQUEST', e.message, details, name ?? (details.tool !== undefined || details.field?.startsWith('tool') ? 'InvalidToolSchemaError' : 'InvalidConstraintError'));
   }
   if (e instanceof SamplingParamsError) return new EngineError('BAD_REQUEST', e.message, { field: e.field });
   const err = e as Error;

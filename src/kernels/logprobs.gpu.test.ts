@@ -59,4 +59,16 @@ describe('logprobs', () => {
     expect(sentinel.token).toBe(0xffffffff);
     expect(sentinel.logprob).toBeLessThan(-1e37);
   });
+
+  it('with the softcap folded in, a masked (-inf) token keeps probability 0 (the cap does not lift it to -cap)', async () => {
+    const logits = new Float32Array(300).fill(-Infinity);
+    logits[7] = 2;
+    logits[9] = -1;
+    const gpu = await run(logits, 30, 9);
+    const ref = logprobsRef(logits, 30, 9, 5);
+    expect(gpu.top.slice(0, 2).map((t) => t.id)).toEqual([7, 9]);
+    expect(gpu.top[2].logprob).toBeLessThan(-1e37);
+    expect(ref.top[2].logprob).toBeLessThan(-1e37);
+    expect(close(gpu.logprob, ref.logprob)).toBeLessThan(1);
+  });
 });

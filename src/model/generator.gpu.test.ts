@@ -1,6 +1,7 @@
 // GpuTokenGenerator on a tiny fixture against the CPU reference: greedy ids, log-probabilities of the sampled token
 // and the top 5 (computed on the GPU), a seeded draw reproducible whatever ran before, prefill aborted between
-// chunks, and typed errors for bad options (a mask before the constraints work, out-of-range ids).
+// chunks, the allowed-token mask (greedy, seeded draw and logprobs against the masked CPU sampler), and typed errors
+// for bad options (a mask of the wrong size, out-of-range ids).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHAPES, uniformMix } from '../../scripts/fixtures/gemma-fixture.js';
 import { buildReferenceModel } from '../../scripts/fixtures/load-fixture.js';
@@ -8,6 +9,8 @@ import { GgmlType } from '../gguf/types.js';
 import { createGpuContext, type GpuContext } from '../gpu/context.js';
 import { createReferenceState, forwardReference } from '../reference/forward.js';
 import { logprobsRef } from '../reference/logprobs.js';
+import { counterUniform, sampleCpu } from '../reference/sample.js';
+import { maskOf } from '../reference/token-mask.js';
 import { resolveSamplingParams } from '../runtime/sampling-params.js';
 import { GemmaModel } from './gemma-model.js';
 import { GpuTokenGenerator } from './generator.js';
@@ -70,9 +73,32 @@ describe('GpuTokenGenerator', () => {
     expect(gen.position).toBeGreaterThan(0);
   });
 
-  it('typed errors: a mask (until the constraints work), an id outside the vocabulary, a bad step', async () => {
+  it('a mask: greedy, seeded draw and logprobs see only the allowed tokens; the next unmasked step is unaffected', async () => {
+    const V = ref.config.vocabSize;
+    const allowed = [3, 17, 88, 106, 500, 600];
+    const mask = maskOf(V, allowed);
+    const logits = forwardReference(ref.config, ref.weights, createReferenceState(ref.config), PROMPT, { logits: 'last' })[0];
     gen.reset();
-    await expect(gen.prefill([2], { sampling: greedy, step: 0, mask: new Uint32Array(20) })).rejects.toMatchObject({ code: 'UNSUPPORTED_OPTION' });
+    gen.resetHistory();
+    const g = (await gen.prefill(PROMPT, { sampling: greedy, step: 0, mask, topLogprobs: 5 }))!;
+    expect(g.token).toBe(sampleCpu(logits, greedy, new Map(), undefined, mask));
+    expect(g.logprobs!.top.every((t) => allowed.includes(t.id))).toBe(true);
+    const sampling = resolveSamplingParams({ temperature: 1, topK: 0, topP: 1, seed: 77 });
+    for (let step = 0; step < 4; step++) {
+      gen.reset();
+      gen.resetHistory();
+      const t = (await gen.prefill(PROMPT, { sampling, step, mask }))!.token;
+      expect(allowed).toContain(t);
+      expect(t).toBe(sampleCpu(logits, sampling, new Map(), () => counterUniform(77, step), mask));
+    }
+    gen.reset();
+    const plain = (await gen.prefill(PROMPT, { sampling: greedy, step: 0 }))!;
+    expect(plain.token).toBe(sampleCpu(logits, greedy));
+  });
+
+  it('typed errors: a mask of the wrong size, an id outside the vocabulary, a bad step', async () => {
+    gen.reset();
+    await expect(gen.prefill([2], { sampling: greedy, step: 0, mask: new Uint32Array(3) })).rejects.toMatchObject({ code: 'BAD_STEP_OPTION' });
     await expect(gen.prefill([2, 99999], { sampling: greedy, step: 0 })).rejects.toMatchObject({ code: 'TOKEN_OUT_OF_RANGE' });
     await expect(gen.prefill([2], { sampling: greedy, step: -1 })).rejects.toMatchObject({ code: 'BAD_STEP_OPTION' });
     expect(() => (gen.position = 5)).toThrow(/only move back/);

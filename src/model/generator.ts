@@ -7,6 +7,7 @@ import type { GpuContext } from '../gpu/context.js';
 import type { BoundOp } from '../gpu/kernel.js';
 import { LOGPROBS_OUT_WORDS, bindLogprobs, decodeLogprobs, type BoundLogprobs } from '../kernels/logprobs.js';
 import { NON_FINITE_TOKEN, createGpuSampler, type GpuSampler, type GpuSamplingParams } from '../kernels/sample.js';
+import { createGpuTokenMask, type GpuTokenMask } from '../kernels/token-mask.js';
 import type { GemmaConfig } from './config.js';
 import { ModelError } from './errors.js';
 import type { GemmaModel } from './gemma-model.js';
@@ -40,7 +41,8 @@ export interface StepOptions {
   readonly topLogprobs?: number;
   /**
    * Allowed-token bitmask: bit (id & 31) of word (id >> 5) set = id may be sampled; ceil(vocabSize / 32) words.
-   * Added by the constraints work; until a backend implements it, passing one throws ModelError UNSUPPORTED_OPTION.
+   * Applied to the final logits before every sampling path (disallowed = -inf); a backend without it throws
+   * ModelError UNSUPPORTED_OPTION. Steps without a mask cost nothing extra.
    */
   readonly mask?: Uint32Array;
   /** Prefill only: checked between chunks; when set the prefill stops early and returns undefined. */
@@ -114,6 +116,8 @@ export class GpuTokenGenerator implements TokenGenerator {
   readonly backend = 'webgpu' as const;
   private readonly sampler: GpuSampler;
   private readonly reader: StagingReader;
+  /** Created on the first masked step: an unconstrained session never compiles or uploads it. */
+  private tokenMask: GpuTokenMask | undefined;
   /** Built on the first step that asks for log-probabilities (two more pipelines). */
   private logprobs: { bound: BoundLogprobs; reader: StagingReader } | undefined;
   private lastParams: SamplingParams | undefined;
@@ -166,7 +170,7 @@ export class GpuTokenGenerator implements TokenGenerator {
   }
 
   private async step(tokens: readonly number[], o: StepOptions): Promise<GeneratedToken | undefined> {
-    checkStepOptions(o, this.model.config.vocabSize, false);
+    checkStepOptions(o, this.model.config.vocabSize, true);
     if (tokens.length === 0) throw new ModelError('BAD_STEP_OPTION', 'A step needs at least one token.');
     const V = this.model.config.vocabSize;
     for (const t of tokens) {
@@ -180,15 +184,22 @@ export class GpuTokenGenerator implements TokenGenerator {
       this.lastParams = o.sampling;
     }
     const lp = o.topLogprobs === undefined ? undefined : this.logprobsOps();
+    let after = lp ? [...this.sampler.ops(), ...lp.bound.ops] : this.sampler.ops();
+    if (o.mask) {
+      // Before the sampler and the log-probabilities: both see the masked logits.
+      this.tokenMask ??= createGpuTokenMask(this.ctx, { logits: this.model.forward.logits, vocabSize: V });
+      this.tokenMask.set(o.mask); // 32 KiB for 262,144 tokens, queued before the submit that reads it
+      after = [this.tokenMask.op, ...after];
+    }
     const run = await this.model.run(tokens, 'last', {
-      after: lp ? [...this.sampler.ops(), ...lp.bound.ops] : this.sampler.ops(),
+      after,
       copyAfter: (e) => (lp ? lp.reader.copyFrom(e, lp.bound.out) : this.reader.copyFrom(e, this.sampler.outputToken)),
       step: o.step,
       seed: o.sampling.seed,
       signal: o.signal,
     });
     if (run.aborted) return undefined;
-    this.lastDispatches = run.dispatches + this.sampler.ops().length + (lp ? lp.bound.ops.length : 0);
+    this.lastDispatches = run.dispatches + after.length;
     let token: number;
     let logprobs: TokenLogprobs | undefined;
     if (lp) {
@@ -225,6 +236,7 @@ export class GpuTokenGenerator implements TokenGenerator {
 
   destroy(): void {
     this.sampler.destroy();
+    this.tokenMask?.destroy();
     this.reader.destroy();
     this.logprobs?.bound.destroy();
     this.logprobs?.reader.destroy();

@@ -8,7 +8,8 @@ export function logprobsRef(logits: ArrayLike<number>, softcap: number, token: n
   const x = new Float64Array(V);
   for (let i = 0; i < V; i++) {
     let v = logits[i];
-    if (softcap > 0) v = softcap * Math.tanh(Math.max(-15, Math.min(15, v / softcap)));
+    // -inf (a masked token) stays at the floor, as in the kernel.
+    if (softcap > 0 && v >= FLOOR) v = softcap * Math.tanh(Math.max(-15, Math.min(15, v / softcap)));
     x[i] = v >= FLOOR ? v : FLOOR;
   }
   let m = FLOOR;

@@ -1,6 +1,7 @@
 // The CPU sampler: the exact semantics the GPU sampler (kernels/sample.ts) implements: bias -> penalties -> greedy |
 // temperature -> top-k -> softmax -> top-p -> min-p -> renormalise -> draw. Logits arrive final-softcapped.
 import type { SamplingParams } from '../model/generator.js';
+import { checkMaskSize, maskAllows } from './token-mask.js';
 
 /** Most candidates any sampling step considers: top_k = 0 (disabled) or top_k > this is capped here (= kernels' SAMPLER_MAX_CANDIDATES, checked by the GPU test). */
 export const MAX_SAMPLING_CANDIDATES = 1024;
@@ -38,11 +39,11 @@ export function effectiveTopK(p: Pick<SamplingParams, 'topK'>, vocabSize: number
 }
 
 /**
- * Stage 1-2 for every token: a non-finite logit (NaN, +-inf) -> +inf and nothing else (the samplers then refuse
- * it: it ranks first), + logit bias, then for tokens with count c > 0 in the history:
- * repetition penalty (v > 0 ? v / r : v * r), then v -= c * frequency + presence.
+ * Stage 1-2 for every token: a token the allowed-token `mask` forbids -> -inf (never drawn); otherwise a non-finite
+ * logit (NaN, +-inf) -> +inf and nothing else (the samplers then refuse it: it ranks first), + logit bias, then for
+ * tokens with count c > 0 in the history: repetition penalty (v > 0 ? v / r : v * r), then v -= c * frequency + presence.
  */
-export function adjustLogits(logits: ArrayLike<number>, p: SamplingParams, history: TokenCounts = NO_HISTORY): Float64Array {
+export function adjustLogits(logits: ArrayLike<number>, p: SamplingParams, history: TokenCounts = NO_HISTORY, mask?: ArrayLike<number>): Float64Array {
   const v = new Float64Array(logits.length);
   for (let i = 0; i < v.length; i++) v[i] = Number.isFinite(logits[i]) ? logits[i] : Infinity;
   for (const [key, bias] of Object.entries(p.logitBias)) {
@@ -57,6 +58,10 @@ export function adjustLogits(logits: ArrayLike<number>, p: SamplingParams, histo
       x = x > 0 ? x / p.repetitionPenalty : x * p.repetitionPenalty;
       v[id] = x - (c * p.frequencyPenalty + p.presencePenalty);
     }
+  }
+  if (mask) {
+    checkMaskSize(mask, v.length);
+    for (let i = 0; i < v.length; i++) if (!maskAllows(mask, i)) v[i] = -Infinity;
   }
   return v;
 }
@@ -120,8 +125,13 @@ export interface SamplingDistribution {
 }
 
 /** The exact distribution sampleCpu draws from (temperature > 0), or the greedy token with probability 1. */
-export function samplingDistribution(logits: ArrayLike<number>, p: SamplingParams, history: TokenCounts = NO_HISTORY): SamplingDistribution {
-  const v = adjustLogits(logits, p, history);
+export function samplingDistribution(
+  logits: ArrayLike<number>,
+  p: SamplingParams,
+  history: TokenCounts = NO_HISTORY,
+  mask?: ArrayLike<number>,
+): SamplingDistribution {
+  const v = adjustLogits(logits, p, history, mask);
   if (p.temperature === 0) {
     const id = argmaxLowest(v);
     if (!Number.isFinite(v[id])) throw new NonFiniteLogitsError(`(token ${id}: ${logits[id]})`);
@@ -176,14 +186,16 @@ export function drawFromCumulative(cumulative: ArrayLike<number>, u: number): nu
 /**
  * One token id from `logits` [V] (already final-softcapped). `rng` returns u in [0, 1); it is called once, and not
  * at all when greedy. Use `() => counterUniform(params.seed, step)` for the draw the GPU sampler makes at `step`.
+ * `mask`: only tokens whose bit is set may be drawn (the step's allowed-token mask, XGrammar's bit layout).
  */
 export function sampleCpu(
   logits: ArrayLike<number>,
   params: SamplingParams,
   history: TokenCounts = NO_HISTORY,
   rng: () => number = Math.random,
+  mask?: ArrayLike<number>,
 ): number {
-  const d = samplingDistribution(logits, params, history);
+  const d = samplingDistribution(logits, params, history, mask);
   if (params.temperature === 0) return d.candidates[0];
   return d.candidates[drawFromCumulative(d.cumulative, rng())];
 }

@@ -3,6 +3,7 @@
 // between chunks), then decodes one token per step until a stop id, the token limit, the context end, an abort,
 // or the caller's stop (a stop string). No GPU types here.
 import type { AbortFlag, GeneratedToken, SamplingParams, TokenGenerator } from '../model/generator.js';
+import type { TokenConstraint } from './constraints/token-constraint.js';
 import { RuntimeError } from './errors.js';
 
 export type FinishReason = 'stop' | 'length' | 'abort';
@@ -29,6 +30,11 @@ export interface GenerationRequest {
    * a random-weight fixture can be driven through tool calls and stop paths. Never set by the public API.
    */
   readonly forcedTokens?: readonly number[];
+  /**
+   * Output constraint (tool-call grammar, response_format): each step samples under its mask and every sampled
+   * token, the stop id included, is fed back to it. A DEAD_END from it ends the request with that error.
+   */
+  readonly constraint?: TokenConstraint;
 }
 
 export interface GenerationResult {
@@ -96,10 +102,11 @@ export class Session {
     g.position = Math.min(reuse, g.position);
     this.cached.length = g.position;
     g.resetHistory();
-    const step = (i: number) => ({ sampling: req.sampling, step: (stepBase + i) >>> 0, topLogprobs: req.topLogprobs });
+    const c = req.constraint;
+    const step = async (i: number) => ({ sampling: req.sampling, step: (stepBase + i) >>> 0, topLogprobs: req.topLogprobs, mask: await c?.nextMask() });
 
     const rest = prompt.slice(reuse);
-    let out = await g.prefill(rest, { ...step(0), signal: req.signal });
+    let out = await g.prefill(rest, { ...(await step(0)), signal: req.signal });
     if (!out) {
       this.cached.push(...rest.slice(0, g.position - reuse));
       return { ...aborted(), prefilledTokens: g.position - reuse, reusedTokens: reuse };
@@ -114,6 +121,7 @@ export class Session {
     for (let i = 0; ; i++) {
       if (i < forced.length) out = { ...out, token: forced[i] };
       const token = out.token;
+      c?.accept(token);
       if (req.stopIds.has(token)) {
         finishReason = 'stop';
         stopToken = token;
@@ -129,7 +137,7 @@ export class Session {
         finishReason = 'abort';
         break;
       }
-      out = await g.next(token, step(i + 1));
+      out = await g.next(token, await step(i + 1));
       this.cached.push(token);
     }
     return {
