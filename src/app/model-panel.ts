@@ -112,7 +112,7 @@ export class ModelPanel {
       if (typeof target === 'string') settings.lastModel = target;
       this.d.save();
       $('download').hidden = true;
-      chat.setModelReady(info.name);
+      chat.setModelReady(info);
       performance.mark('gemma-ready');
     } catch (e) {
       const err = toErrorView(e);

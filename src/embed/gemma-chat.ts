@@ -1,6 +1,6 @@
 // <gemma-chat>: the one chat UI, used by the app page and by embedders. Shadow DOM, constructed stylesheet, DOM
 // built from nodes (model output goes through renderMarkdown). It talks to the engine only through ChatBackend.
-import type { ChatBackend, ChatTurn, ErrorView, LoadProgressView, StreamUsage, ToolCall, ToolDeclaration } from './chat-backend.js';
+import type { ChatBackend, ChatTurn, ErrorView, LoadedModel, LoadProgressView, StreamUsage, ToolCall, ToolDeclaration } from './chat-backend.js';
 import { toErrorView } from './chat-backend.js';
 import { append, clear, formatBytes, formatDuration, h } from './dom.js';
 import { errorAdvice } from './error-advice.js';
@@ -90,7 +90,7 @@ export class GemmaChatElement extends HTMLElement {
       h('div', { class: 'row' }, this.input, this.sendButton, this.stopButton),
       h('div', { class: 'opts' },
         h('label', { class: 'toggle', for: 'think' }, this.thinkBox, 'Thinking'),
-        h('span', {}, 'Enter sends · Shift+Enter new line · Esc stops'),
+        h('span', { class: 'keys' }, 'Enter sends · Shift+Enter new line · Esc stops'),
       ),
     );
     this.root = h('div', { class: 'root', part: 'root' },
@@ -115,6 +115,7 @@ export class GemmaChatElement extends HTMLElement {
   }
 
   connectedCallback(): void {
+    this.setStatus(this.status);
     this.updateTitle();
     if (this.getAttribute('model')) void this.autoload();
   }
@@ -149,16 +150,9 @@ export class GemmaChatElement extends HTMLElement {
     try {
       const info = await engine.load(model, {
         contextLength,
-        onProgress: (p) => {
-          this.showProgress(p);
-          this.emit('progress', p);
-        },
+        onProgress: (p) => this.showProgress(p),
       });
-      this.modelName = info.name;
-      this.progress.hidden = true;
-      this.setStatus('ready');
-      this.updateTitle();
-      this.emit('ready', info);
+      this.setModelReady(info);
     } catch (e) {
       this.progress.hidden = true;
       this.fail(toErrorView(e));
@@ -168,6 +162,7 @@ export class GemmaChatElement extends HTMLElement {
 
   /** Shows the engine's load progress (the app page drives loads itself and forwards them here). */
   showProgress(p: LoadProgressView): void {
+    this.emit('progress', p);
     this.progress.hidden = p.phase === 'ready';
     clear(this.progress);
     const frac = p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : 0;
@@ -182,12 +177,13 @@ export class GemmaChatElement extends HTMLElement {
   }
 
   /** Marks the element ready for a model the host loaded into the same engine. */
-  setModelReady(name: string): void {
-    this.modelName = name;
+  setModelReady(info: LoadedModel): void {
+    this.modelName = info.name;
     this.progress.hidden = true;
     this.clearBanners();
     this.setStatus('ready');
     this.updateTitle();
+    this.emit('ready', info);
   }
 
   /** Shows an error banner (code, what happened, what to do). */
@@ -443,15 +439,17 @@ export class GemmaChatElement extends HTMLElement {
     if (m.reasoning) {
       append(el, h('details', { class: 'thoughts' }, h('summary', {}, 'Thoughts'), h('div', { class: 'thought-text' }, m.reasoning)));
     }
-    const body = h('div', { class: 'body' });
-    body.appendChild(withCodeCopy(renderMarkdown(m.content)));
-    append(el, body);
     for (const c of m.toolCalls ?? []) {
       append(el, h('div', { class: 'tool', 'data-tool': c.name, 'data-state': c.state },
         h('div', { class: 'tool-head' }, h('span', { class: 'tool-name' }, c.name),
           h('span', { class: `tool-state ${c.state}` }, c.state === 'running' ? 'running…' : c.state === 'done' ? 'done' : 'failed')),
         h('pre', { class: 'tool-args', 'aria-label': 'Arguments' }, c.arguments || '{}'),
         c.result !== undefined && h('pre', { class: 'tool-result', 'aria-label': 'Result' }, c.result)));
+    }
+    if (m.content || !m.toolCalls?.length) {
+      const body = h('div', { class: 'body' });
+      body.appendChild(withCodeCopy(renderMarkdown(m.content)));
+      append(el, body);
     }
     if (m.error) append(el, h('div', { class: 'error' }, errorAdvice(m.error).title));
     const meta = h('div', { class: 'meta' });

@@ -83,6 +83,7 @@ blockquote { margin: 0; padding-left: 12px; border-left: 3px solid var(--border)
   .toolbar { padding: 6px 8px; }
   .log { padding: 10px 8px; }
   .composer { padding: 8px; }
+  .composer .keys { display: none; }
 }
 `;
 
