@@ -235,15 +235,17 @@ describe('the one-tag embed on a page of another site', () => {
       const engine = m.createEngine();
       await engine.load(${JSON.stringify(`${files.url}/tiny.gguf`)}, { contextLength: 128 });
       let text = '';
-      const it = engine.generate({ messages: [{ role: 'user', content: 'Hi' }], maxTokens: 6, sampling: { temperature: 0 } });
-      for (;;) {
-        const n = await it.next();
-        if (n.done) return { text, result: n.value.text };
-        text += n.value.text;
+      let finish = '';
+      for await (const c of await engine.chat.completions.create({ messages: [{ role: 'user', content: 'Hi' }], stream: true, max_tokens: 6, temperature: 0 })) {
+        text += c.choices[0]?.delta.content ?? '';
+        finish = c.choices[0]?.finish_reason ?? finish;
       }
-    })()`)) as { text: string; result: string };
-    expect(r.text).toBe(r.result);
+      const again = await engine.chat.completions.create({ messages: [{ role: 'user', content: 'Hi' }], max_tokens: 6, temperature: 0 });
+      return { text, result: again.choices[0].message.content, finish };
+    })()`)) as { text: string; result: string; finish: string };
+    expect(r.text).toBe(r.result); // streamed and non-streamed, greedy: the same text
     expect(r.text.length).toBeGreaterThan(0);
+    expect(['stop', 'length']).toContain(r.finish);
     await context.close();
   });
 });

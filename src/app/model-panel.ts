@@ -82,9 +82,10 @@ export class ModelPanel {
     if (!known.length) list.appendChild(h('li', { class: 'hint' }, 'No built-in model list in this build: paste a URL or open a file.'));
     for (const k of known) {
       const c = this.cached.find((m) => m.id === k.id);
-      const state = c?.status === 'complete' ? 'cached' : c ? `${formatBytes(c.storedBytes)} stored` : 'not downloaded';
+      const state = c?.status === 'complete' ? 'cached' : c ? `${formatBytes(c.storedBytes)} of ${formatBytes(c.size)} stored` : 'not downloaded';
+      const size = c ? formatBytes(c.size) : k.gpuMB ? `needs about ${formatBytes(k.gpuMB * 1024 * 1024)} of GPU memory` : '';
       list.appendChild(h('li', { 'data-model': k.id },
-        h('span', { class: 'grow' }, k.name, h('span', { class: 'sub' }, `${k.quant} · ${formatBytes(k.size)} · ${state}`)),
+        h('span', { class: 'grow' }, k.name, h('span', { class: 'sub' }, [k.quant, size, state].filter(Boolean).join(' · '))),
         h('button', { type: 'button', onclick: () => void this.load(k.id) }, c?.status === 'complete' ? 'Load' : 'Download')));
     }
   }

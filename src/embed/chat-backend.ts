@@ -64,7 +64,8 @@ export interface KnownModel {
   readonly id: string;
   readonly name: string;
   readonly quant: string;
-  readonly size: number;
+  /** The GPU memory it needs, roughly (weights, a 4096-token KV cache, activations). */
+  readonly gpuMB?: number;
 }
 
 export interface CachedModelView {

@@ -37,7 +37,7 @@ export function errorAdvice(e: ErrorView): Advice {
       return { title: 'The GPU ran out of memory.', detail: 'Pick a smaller model or a shorter context length, close other GPU-heavy tabs, and try again. ' + e.message };
     case 'CONTEXT_FULL': {
       const used = num(d.promptTokens);
-      const max = num(d.contextLength);
+      const max = num(d.contextLength) ?? num(d.contextWindowSize);
       const counts = used !== undefined && max !== undefined ? ` (${used} tokens, the context holds ${max})` : '';
       return { title: `The conversation is too long for the context${counts}.`, detail: 'Start a new chat, delete earlier turns, or load the model with a larger context length.' };
     }

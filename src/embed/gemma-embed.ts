@@ -14,4 +14,6 @@ GemmaChatElement.engineFactory = () => createChatBackend({ worker: startEngineWo
 defineGemmaChat();
 
 export { GemmaChatElement };
+export { prebuiltAppConfig } from '../api/app-config.js';
+export type { GemmaEngine } from '../api/client.js';
 export type { ChatMessage, ChatSettings, ChatTool } from './gemma-chat.js';
