@@ -7,6 +7,7 @@ import { readGgufHeader } from '../../src/gguf/reader.js';
 import { createGpuContext } from '../../src/gpu/context.js';
 import { GemmaModel } from '../../src/model/gemma-model.js';
 import { runBench, type BenchOptions } from './bench-run.js';
+import { runChatBench, type ChatBenchOptions } from './chat-bench-run.js';
 import { runKernelBench, type KernelBenchOptions } from './kernel-bench-run.js';
 import { openHttpSource } from '../../src/storage/http-source.js';
 
@@ -62,6 +63,7 @@ const harness = {
     }
   },
   bench: (url: string, options: BenchOptions) => runBench(url, options),
+  chatBench: (url: string, options: ChatBenchOptions) => runChatBench(url, options),
   kernelBench: (options: KernelBenchOptions) => runKernelBench(options),
   /** The engine itself, for tests that script it with page.evaluate. */
   engine: () => (engine ??= createEngine()),

@@ -100,6 +100,8 @@ export function createEngine(options: CreateEngineOptions = {}): GemmaEngine {
   const api = Comlink.wrap<EngineApi>(worker);
   let appConfig: AppConfig = options.appConfig ?? prebuiltAppConfig;
   let progressCallback = options.initProgressCallback;
+  /** The id the app passed to reload(): requests naming it as `model` mean the loaded model. */
+  let reloadedAs: string | undefined;
 
   const stream = (request: ChatCompletionRequest): AsyncIterable<ChatCompletionChunk> => {
     const requestId = newRequestId();
@@ -155,6 +157,7 @@ export function createEngine(options: CreateEngineOptions = {}): GemmaEngine {
   async function chatCompletion(request: ChatCompletionRequest): Promise<AsyncIterable<ChatCompletionChunk> | ChatCompletion>;
   async function chatCompletion(request: ChatCompletionRequest): Promise<AsyncIterable<ChatCompletionChunk> | ChatCompletion> {
     checkRequestFields(request);
+    if (request.model && request.model === reloadedAs) request = { ...request, model: undefined };
     if (request.stream) return stream(request);
     checkGenerationConfig(request);
     return (await api.chatCompletion(newRequestId(), request)) as ChatCompletion;
@@ -173,6 +176,7 @@ export function createEngine(options: CreateEngineOptions = {}): GemmaEngine {
       if (new Set(ids).size !== ids.length) throw new EngineError('BAD_REQUEST', 'Each model id may appear once in reload().', {}, 'ReloadModelIdNotUniqueError');
       if (ids.length !== 1) throw new EngineError('UNSUPPORTED', 'This engine holds one model at a time: reload() takes one model id.', {}, 'UnsupportedMultipleModelsError');
       const target = resolveModelId(ids[0], appConfig);
+      reloadedAs = ids[0];
       const t0 = performance.now();
       const report = (r: Omit<InitProgressReport, 'timeElapsed'>) => progressCallback?.({ ...r, timeElapsed: (performance.now() - t0) / 1000 });
       try {

@@ -15,7 +15,7 @@ const fails = (f: () => void) => {
   throw new Error('expected a rejection');
 };
 const fields = (r: object) => fails(() => checkRequestFields(r as ChatCompletionRequest));
-const config = (r: object) => fails(() => checkGenerationConfig({ messages: [u], ...r } as ChatCompletionRequest, 640));
+const config = (r: object) => fails(() => checkGenerationConfig({ messages: [u], ...r } as ChatCompletionRequest));
 
 describe('checkRequestFields', () => {
   it.each([
@@ -69,7 +69,6 @@ describe('checkGenerationConfig', () => {
     ['NonNegativeError', { temperature: -1 }],
     ['RangeError', { temperature: 0, logit_bias: { '5': 101 } }],
     ['InvalidNumberStringError', { logit_bias: { abc: 1 } }],
-    ['InvalidNumberStringError', { logit_bias: { '9999': 1 } }],
     ['DependencyError', { top_logprobs: 2 }],
     ['RangeError', { logprobs: true, top_logprobs: 6 }],
     ['RangeError', { top_p: NaN }],
@@ -80,6 +79,6 @@ describe('checkGenerationConfig', () => {
     expect(e.message).toMatch(/Make sure/);
   });
   it('accepts the edges', () => {
-    expect(() => checkGenerationConfig({ messages: [u], temperature: 0, top_p: 1, frequency_penalty: 2, presence_penalty: -2, logprobs: true, top_logprobs: 5, logit_bias: { '0': -100 } }, 640)).not.toThrow();
+    expect(() => checkGenerationConfig({ messages: [u], temperature: 0, top_p: 1, frequency_penalty: 2, presence_penalty: -2, logprobs: true, top_logprobs: 5, logit_bias: { '0': -100, '999999': 5 } })).not.toThrow();
   });
 });

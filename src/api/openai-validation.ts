@@ -79,7 +79,7 @@ export function checkRequestFields(r: ChatCompletionRequest): void {
 const isNum = (v: unknown): v is number => typeof v === 'number';
 
 /** Stage 2: value ranges (web-llm's postInitAndCheckGenerationConfigValues), messages say "Make sure …". */
-export function checkGenerationConfig(r: ChatCompletionRequest, vocabSize?: number): void {
+export function checkGenerationConfig(r: ChatCompletionRequest): void {
   const inRange = (field: string, v: number | null | undefined, lo: number, hi: number) => {
     if (v === undefined || v === null) return;
     if (!(isNum(v) && v >= lo && v <= hi)) throw bad('RangeError', `Make sure \`${field}\` is in [${lo}, ${hi}]; got ${v}.`, { field });
@@ -104,9 +104,8 @@ export function checkGenerationConfig(r: ChatCompletionRequest, vocabSize?: numb
   inRange('min_p', r.min_p, 0, 1);
   if (r.logit_bias) {
     for (const [key, v] of Object.entries(r.logit_bias)) {
-      if (!/^\d+$/.test(key) || (vocabSize !== undefined && Number(key) >= vocabSize)) {
-        throw bad('InvalidNumberStringError', `Make sure every \`logit_bias\` key is a token id${vocabSize ? ` below ${vocabSize}` : ''}; got "${key}".`, { field: 'logit_bias' });
-      }
+      // As web-llm: keys must be numbers; ids outside this vocabulary are ignored (an app may carry biases for another tokenizer).
+      if (!/^\d+$/.test(key)) throw bad('InvalidNumberStringError', `Make sure every \`logit_bias\` key is a token id (digits); got "${key}".`, { field: 'logit_bias' });
       if (!(isNum(v) && v >= -100 && v <= 100)) throw bad('RangeError', `Make sure \`logit_bias\` values are in [-100, 100]; got ${v} for ${key}.`, { field: 'logit_bias' });
     }
   }

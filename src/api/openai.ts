@@ -160,7 +160,15 @@ export interface ChatCompletionChoice {
   message: ChatCompletionMessage;
 }
 
+/** Ours: something about the output the app should know (a tool call that came back as content, ...). */
+export interface CompletionWarning {
+  code: 'UNPARSABLE_TOOL_CALL' | 'UNDECLARED_TOOL' | 'TOOL_CALLS_DISABLED' | 'REPAIRED_TOOL_CALL' | 'TEMPLATE_FALLBACK';
+  message: string;
+}
+
 export interface ChatCompletion {
+  /** Ours, present only when there is something to say. */
+  warnings?: CompletionWarning[];
   id: string;
   choices: Array<ChatCompletionChoice>;
   model: string;
@@ -190,6 +198,8 @@ export interface ChatCompletionChunkChoice {
   logprobs?: { content: Array<ChatCompletionTokenLogprob> | null } | null;
 }
 export interface ChatCompletionChunk {
+  /** Ours, on the finish chunk only, when there is something to say. */
+  warnings?: CompletionWarning[];
   id: string;
   choices: Array<ChatCompletionChunkChoice>;
   created: number;

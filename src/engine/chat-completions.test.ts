@@ -97,6 +97,7 @@ describe('chat completions on a scripted generator', () => {
     expect(r.completion!.choices[0].finish_reason).toBe('stop');
     expect(r.completion!.choices[0].message.content).toContain('call:get_current_weather');
     expect(r.warnings.map((w) => w.code)).toContain('UNDECLARED_TOOL');
+    expect(r.completion!.warnings!.map((w) => w.code)).toEqual(['UNDECLARED_TOOL']);
   });
 
   it('stop strings: cut before the string, nothing of it streamed', async () => {
@@ -149,6 +150,23 @@ describe('chat completions on a scripted generator', () => {
     expect(p2).toBeLessThan(p1 + 10);
     expect(second.completion!.usage!.extra.reused_prompt_tokens).toBeGreaterThan(p1 - 1);
     expect(generator.prefills[1].length).toBe(p2);
+  });
+
+  it('prefix reuse keeps the sampled ids of the last answer even when its text would re-encode differently', async () => {
+    // "Hel" + an invalid byte (decodes to U+FFFD; re-encoding U+FFFD gives other ids) + "lo there"
+    const answer = [...ids('Hel'), 238 + 0xff, ...ids('lo there')];
+    const { m, generator } = model([...answer, 106, ...ids('ok'), 106]);
+    const first = await runChatCompletion(m, user('Hi'), { signal: { aborted: false } });
+    const content = first.completion!.choices[0].message.content!;
+    expect(content).toContain('\uFFFD');
+    expect(tok.encode(content, { parseSpecial: false })).not.toEqual(answer);
+    const second = await runChatCompletion(
+      m,
+      { messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content }, { role: 'user', content: 'More' }] },
+      { signal: { aborted: false } },
+    );
+    expect(second.promptIds.slice(0, generator.prefills[0].length + answer.length)).toEqual([...generator.prefills[0], ...answer]);
+    expect(second.completion!.usage!.prompt_tokens).toBe(second.promptIds.length - generator.prefills[0].length - answer.length);
   });
 
   it('a typed <|turn> stays text, and <bos> appears once', async () => {

@@ -16,7 +16,7 @@ import type { AbortFlag, GeneratedToken } from '../model/generator.js';
 import { GemmaOutputParser, markersOf, type OutputEvent, type OutputWarning } from '../runtime/chat/output-parser.js';
 import type { PromptBuilder } from '../runtime/chat/prompt.js';
 import { normalizeTool } from '../runtime/chat/schema.js';
-import type { ChatMessage, ToolDeclaration } from '../runtime/chat/types.js';
+import type { ChatMessage, GeneratedText, ToolDeclaration } from '../runtime/chat/types.js';
 import { resolveSamplingParams } from '../runtime/sampling-params.js';
 import type { Session } from '../runtime/session.js';
 import { StopStringMatcher } from '../runtime/stop.js';
@@ -27,6 +27,8 @@ export interface ChatModel {
   readonly tokenizer: Tokenizer;
   readonly prompts: PromptBuilder;
   readonly session: Session;
+  /** The last answer's text and sampled ids, reused when the next conversation repeats it (prefix reuse). */
+  lastAnswer?: GeneratedText;
 }
 
 export interface ChatRunOptions {
@@ -102,13 +104,13 @@ function toolCallId(): string {
 
 export async function runChatCompletion(model: ChatModel, request: ChatCompletionRequest, o: ChatRunOptions): Promise<ChatRunResult> {
   checkRequestFields(request);
-  checkGenerationConfig(request, model.tokenizer.vocabSize);
+  checkGenerationConfig(request);
   const { tokenizer, session } = model;
   const tools: ToolDeclaration[] = (request.tools ?? []).map((t) => normalizeTool(t.function));
   const thinking = request.extra_body?.enable_thinking ?? false;
-  const prompt = model.prompts.build(toChatMessages(request.messages), { tools, enableThinking: thinking === true });
+  const prompt = model.prompts.build(toChatMessages(request.messages), { tools, enableThinking: thinking === true }, model.lastAnswer);
   const logitBias: Record<number, number> = {};
-  for (const [k, v] of Object.entries(request.logit_bias ?? {})) logitBias[Number(k)] = v;
+  for (const [k, v] of Object.entries(request.logit_bias ?? {})) if (Number(k) < tokenizer.vocabSize) logitBias[Number(k)] = v;
   const seed = request.seed ?? undefined;
   const sampling = resolveSamplingParams(
     {
@@ -134,7 +136,7 @@ export async function runChatCompletion(model: ChatModel, request: ChatCompletio
   const markers = markersOf(tokenizer);
   const t0 = performance.now();
   const choices: ChatCompletion['choices'] = [];
-  const warnings: OutputWarning[] = prompt.warning ? [{ code: 'UNPARSABLE_TOOL_CALL', message: prompt.warning }] : [];
+  const warnings: OutputWarning[] = prompt.warning ? [{ code: 'TEMPLATE_FALLBACK', message: prompt.warning }] : [];
   let prefillTokens = 0;
   let prefillMs = 0;
   let decodeMs = 0;
@@ -201,10 +203,14 @@ export async function runChatCompletion(model: ChatModel, request: ChatCompletio
     let finish: FinishReason = result.finishReason;
     if (finish === 'stop' && calls.length > 0) finish = 'tool_calls';
     message = content;
+    // The next turn can reuse these ids for this text only if they decode to exactly it (no stop-string cut).
+    const answer = tokenizer.decode(parser.contentIds, { skipSpecial: true });
+    model.lastAnswer = calls.length === 0 && answer === content ? { text: content, ids: [...parser.contentIds] } : undefined;
     if (o.onChunk) {
       const delta: ChatCompletionChunk['choices'][number]['delta'] =
         finish === 'tool_calls' ? { role: 'assistant', tool_calls: calls.map((call, index) => ({ index, id: call.id, type: 'function', function: call.function })) } : {};
-      o.onChunk(chunk({ delta, finish_reason: finish, index: 0 }));
+      const finishChunk = chunk({ delta, finish_reason: finish, index: 0 });
+      o.onChunk(warnings.length ? { ...finishChunk, warnings: [...warnings] } : finishChunk);
     }
     choices.push({
       finish_reason: finish,
@@ -235,7 +241,9 @@ export async function runChatCompletion(model: ChatModel, request: ChatCompletio
   if (o.onChunk && request.stream_options?.include_usage === true) {
     o.onChunk({ id, choices: [], created, model: model.modelId, object: 'chat.completion.chunk', usage });
   }
-  const completion: ChatCompletion | undefined = request.stream ? undefined : { id, choices, model: model.modelId, object: 'chat.completion', created, usage };
+  const completion: ChatCompletion | undefined = request.stream
+    ? undefined
+    : { ...(warnings.length ? { warnings } : {}), id, choices, model: model.modelId, object: 'chat.completion', created, usage };
   return {
     completion,
     message,

@@ -164,6 +164,7 @@ export class Engine implements EngineApi {
   async resetChat(keepStats = false): Promise<void> {
     await this.enqueue(async () => {
       this.loaded?.session.reset();
+      if (this.loaded) this.loaded.lastAnswer = undefined;
       this.lastMessage = '';
       if (!keepStats) this.stats = ZERO_STATS;
     });

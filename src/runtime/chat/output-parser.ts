@@ -16,7 +16,7 @@ export interface ParsedToolCall {
 }
 
 export interface OutputWarning {
-  readonly code: 'UNPARSABLE_TOOL_CALL' | 'UNDECLARED_TOOL' | 'TOOL_CALLS_DISABLED' | 'REPAIRED_TOOL_CALL';
+  readonly code: 'UNPARSABLE_TOOL_CALL' | 'UNDECLARED_TOOL' | 'TOOL_CALLS_DISABLED' | 'REPAIRED_TOOL_CALL' | 'TEMPLATE_FALLBACK';
   readonly message: string;
 }
 
@@ -57,6 +57,8 @@ export class GemmaOutputParser {
   readonly warnings: OutputWarning[] = [];
   content = '';
   reasoning = '';
+  /** The ids that produced `content` (all of them only when no call came back as content). */
+  readonly contentIds: number[] = [];
 
   constructor(
     private readonly tokenizer: Tokenizer,
@@ -98,6 +100,7 @@ export class GemmaOutputParser {
       return out;
     }
     if (id === m.callClose) return out; // a stray closer after a call (Ollama sees these)
+    if (this.state === 'content') this.contentIds.push(id);
     this.emit(out, this.decoder.push(id));
     return out;
   }

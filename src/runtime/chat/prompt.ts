@@ -5,7 +5,7 @@ import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { RuntimeError } from '../errors.js';
 import { renderGemmaPrompt, segmentsText } from './gemma-format.js';
 import { ChatTemplate } from './template.js';
-import type { ChatMessage, PromptSegment, RenderOptions } from './types.js';
+import type { ChatMessage, GeneratedText, PromptSegment, RenderOptions } from './types.js';
 
 export interface RenderedPrompt {
   readonly ids: number[];
@@ -36,7 +36,12 @@ export class PromptBuilder {
     return this.template !== undefined;
   }
 
-  build(messages: readonly ChatMessage[], options: RenderOptions = {}): RenderedPrompt {
+  /**
+   * `previous`: the model's last answer. Where the rendered history holds exactly that text as one plain segment,
+   * its sampled ids are used instead of re-encoding it, so the KV cache of the last turn stays a prefix (as
+   * web-llm keeps its own tokens), even when BPE of the text would split it differently.
+   */
+  build(messages: readonly ChatMessage[], options: RenderOptions = {}, previous?: GeneratedText): RenderedPrompt {
     let segments: PromptSegment[];
     let renderer: RenderedPrompt['renderer'] = 'builtin';
     let warning = this.templateError;
@@ -53,9 +58,13 @@ export class PromptBuilder {
     } else {
       segments = renderGemmaPrompt(messages, options);
     }
+    if (previous && previous.text !== '' && previous.ids.length > 0) {
+      const at = segments.findIndex((seg) => !seg.special && seg.text === previous.text);
+      if (at >= 0) segments = segments.map((seg, i) => (i === at ? { ...seg, ids: previous.ids } : seg));
+    }
     const ids = this.tokenizer.encodeSegments(segments);
-    const bos = this.tokenizer.bosId;
-    if (bos !== undefined && ids.filter((id) => id === bos).length > 1) {
+    // The template's own structure may write <bos> once (a model's earlier answer may hold one: that is history).
+    if (segments.filter((seg) => seg.special && !seg.ids).reduce((n, seg) => n + seg.text.split('<bos>').length - 1, 0) > 1) {
       throw new RuntimeError('TEMPLATE_ERROR', 'The rendered prompt holds more than one <bos>; the chat template is not a Gemma 4 template.');
     }
     return { ids, segments, renderer, warning };

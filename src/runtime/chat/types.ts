@@ -75,4 +75,12 @@ export interface RenderOptions {
 export interface PromptSegment {
   readonly text: string;
   readonly special: boolean;
+  /** Pre-tokenized: these ids stand for `text` (the model's own tokens of an earlier answer; see GeneratedText). */
+  readonly ids?: readonly number[];
+}
+
+/** An answer the model generated, as text and as the ids it sampled (decode(ids) === text). */
+export interface GeneratedText {
+  readonly text: string;
+  readonly ids: readonly number[];
 }

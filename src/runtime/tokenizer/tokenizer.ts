@@ -184,7 +184,7 @@ export class Tokenizer {
    * is joined across piece boundaries before BPE, so the ids equal encode(whole text) whenever the untrusted text
    * holds no token look-alikes. Never adds BOS (the template writes `<bos>`).
    */
-  encodeSegments(segments: Iterable<{ readonly text: string; readonly special: boolean }>): number[] {
+  encodeSegments(segments: Iterable<{ readonly text: string; readonly special: boolean; readonly ids?: readonly number[] }>): number[] {
     const out: number[] = [];
     let plain = '';
     const flush = () => {
@@ -192,6 +192,11 @@ export class Tokenizer {
       plain = '';
     };
     for (const seg of segments) {
+      if (seg.ids) {
+        flush();
+        out.push(...seg.ids);
+        continue;
+      }
       if (!seg.special) {
         plain += seg.text;
         continue;
