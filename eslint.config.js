@@ -14,8 +14,9 @@ const allowed = {
   storage: ['gguf'],
   api: [],
   engine: ['runtime', 'model', 'kernels', 'gpu', 'gguf', 'storage', 'api'],
-  app: ['api'],
-  embed: ['api'],
+  app: ['api', 'embed', 'pwa'],
+  // embed/ imports workers/ only as a URL (`?worker&url`) to start the engine worker from a page of any origin.
+  embed: ['api', 'workers'],
   pwa: ['api'],
   workers: ['engine', 'api'],
 };
