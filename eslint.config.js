@@ -8,6 +8,7 @@ const allowed = {
   gpu: [],
   kernels: ['gpu'],
   reference: [],
+  cpu: ['gguf'],
   model: ['kernels', 'gpu', 'gguf'],
   runtime: ['model', 'kernels', 'gpu', 'gguf'],
   storage: ['gguf'],

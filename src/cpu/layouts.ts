@@ -1,0 +1,108 @@
+// Repacks ggml weights into the CPU kernels' layouts (once, at load): rows in groups of four, and per group the
+// 32-column blocks one after another, each holding the four rows' f32 scales (and offsets), then their codes.
+// Q4 codes keep ggml's nibble order (low nibble = column j, high = column j + 16 of the block).
+import type { GgmlType } from '../gguf/types.js';
+import { decodeRows, type DecodedRows } from './ggml-codes.js';
+import { BLOCK_BYTES, type LayoutFormat } from './wat/kernels-wat.js';
+
+export interface PackedLayout {
+  readonly format: LayoutFormat;
+  readonly rows: number;
+  readonly cols: number;
+  /** Row groups of four (the last one padded with zero rows). */
+  readonly groups: number;
+  readonly bytes: Uint8Array;
+}
+
+export function packedByteSize(format: LayoutFormat, rows: number, cols: number): number {
+  return Math.ceil(rows / 4) * (cols / 32) * BLOCK_BYTES[format];
+}
+
+/** Repacks rows x cols of a ggml tensor (its raw bytes) into `out` (or a new array). */
+export function packGgml(type: GgmlType, bytes: Uint8Array, rows: number, cols: number, out?: Uint8Array): PackedLayout {
+  if (cols % 32 !== 0) throw new RangeError(`packGgml: ${cols} columns is not a multiple of 32`);
+  return packDecoded(decodeRows(type, bytes, rows, cols), rows, cols, out);
+}
+
+export function packDecoded(d: DecodedRows, rows: number, cols: number, out?: Uint8Array): PackedLayout {
+  const format = d.format;
+  const groups = Math.ceil(rows / 4);
+  const nb = cols / 32;
+  const bb = BLOCK_BYTES[format];
+  const size = groups * nb * bb;
+  const bytes = out ? out.subarray(0, size) : new Uint8Array(size);
+  if (bytes.length < size) throw new RangeError(`packGgml: output holds ${bytes.length} bytes, ${size} needed`);
+  bytes.fill(0);
+  const f32 = new Float32Array(bytes.buffer, bytes.byteOffset, size / 4);
+  const perRowGroups = cols / d.group;
+  for (let g = 0; g < groups; g++) {
+    for (let b = 0; b < nb; b++) {
+      const base = (g * nb + b) * bb;
+      for (let r = 0; r < 4; r++) {
+        const row = 4 * g + r;
+        if (row >= rows) continue;
+        if (format === 'f32') {
+          for (let c = 0; c < 32; c++) {
+            const k = c >> 2;
+            f32[(base + 64 * k + 16 * r + 4 * (c & 3)) / 4] = d.values![row * cols + 32 * b + c];
+          }
+          continue;
+        }
+        const at = (sub: number) => row * perRowGroups + (32 * b) / d.group + sub;
+        const subs = 32 / d.group;
+        for (let s = 0; s < subs; s++) {
+          f32[base / 4 + 4 * s + r] = d.scales[at(s)];
+          if (d.offsets) f32[base / 4 + 4 * subs + 4 * s + r] = d.offsets[at(s)];
+        }
+        const codesAt = base + (d.offsets ? 32 : 16 * subs);
+        const src = row * cols + 32 * b;
+        if (format === 'q4s' || format === 'q4o') {
+          for (let j = 0; j < 16; j++) bytes[codesAt + 16 * r + j] = d.codes[src + j] | (d.codes[src + j + 16] << 4);
+        } else {
+          for (let j = 0; j < 32; j++) bytes[codesAt + 32 * r + j] = d.codes[src + j] & 255;
+        }
+      }
+    }
+  }
+  return { format, rows, cols, groups, bytes };
+}
+
+/** Reads rows [first, first + count) of a packed layout back to f32 (embedding gathers; tests' reference). */
+export function unpackRows(layout: PackedLayout, first: number, count: number, out = new Float32Array(count * layout.cols)): Float32Array {
+  const { format, cols, bytes } = layout;
+  const nb = cols / 32;
+  const bb = BLOCK_BYTES[format];
+  const f32 = new Float32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.length / 4));
+  const i8 = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  const group = format === 'i8g16' ? 16 : 32;
+  const subs = 32 / group;
+  const hasOffsets = format === 'q4o' || format === 'i8o';
+  for (let i = 0; i < count; i++) {
+    const row = first + i;
+    const g = row >> 2;
+    const r = row & 3;
+    for (let b = 0; b < nb; b++) {
+      const base = (g * nb + b) * bb;
+      const y = i * cols + 32 * b;
+      if (format === 'f32') {
+        for (let c = 0; c < 32; c++) out[y + c] = f32[(base + 64 * (c >> 2) + 16 * r + 4 * (c & 3)) / 4];
+        continue;
+      }
+      const codesAt = base + (hasOffsets ? 32 : 16 * subs);
+      for (let c = 0; c < 32; c++) {
+        const s = Math.floor(c / group);
+        const scale = f32[base / 4 + 4 * s + r];
+        const offset = format === 'q4s' ? -8 * scale : hasOffsets ? f32[base / 4 + 4 * subs + 4 * s + r] : 0;
+        let q: number;
+        if (format === 'q4s' || format === 'q4o') {
+          const byte = bytes[codesAt + 16 * r + (c & 15)];
+          q = c < 16 ? byte & 15 : byte >> 4;
+        } else {
+          q = i8[codesAt + 32 * r + c];
+        }
+        out[y + c] = Math.fround(Math.fround(scale * q) + offset);
+      }
+    }
+  }
+  return out;
+}
