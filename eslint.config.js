@@ -19,6 +19,8 @@ const allowed = {
   pwa: ['api'],
   workers: ['engine', 'api'],
 };
+// Folders a layer may import types (only) from, besides reference: the CPU path reads GemmaConfig and friends.
+const typesFrom = { cpu: ['model'] };
 const layers = [...Object.keys(allowed), 'scripts', 'e2e'];
 
 // Value imports into forbidden folders are errors; type-only imports of the CPU reference's types are allowed
@@ -27,8 +29,10 @@ function restrictionsFor(folder) {
   const forbidden = layers.filter((l) => l !== folder && !allowed[folder].includes(l));
   const message = `${folder}/ may not import from these folders (see docs/ARCHITECTURE.md §2).`;
   const pattern = (names, allowTypeImports) => ({ regex: `(^|/)(${names.join('|')})(/|$)`, message, allowTypeImports });
-  const patterns = [pattern(forbidden.filter((l) => l !== 'reference'), folder === 'reference')];
-  if (forbidden.includes('reference')) patterns.push(pattern(['reference'], true));
+  const typeOnly = ['reference', ...(typesFrom[folder] ?? [])];
+  const patterns = [pattern(forbidden.filter((l) => !typeOnly.includes(l)), folder === 'reference')];
+  const typeOnlyForbidden = typeOnly.filter((l) => forbidden.includes(l));
+  if (typeOnlyForbidden.length) patterns.push(pattern(typeOnlyForbidden, true));
   return {
     files: [folder === 'workers' ? 'workers/**/*.ts' : `src/${folder}/**/*.ts`],
     ignores: ['**/*.test.ts'],
