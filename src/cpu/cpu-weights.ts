@@ -7,8 +7,7 @@ import { ggmlTypeTraits } from '../gguf/ggml-types.js';
 import { readTensorBytes, readTensorRows } from '../gguf/tensor-data.js';
 import type { ByteSource, GgufHeader, GgufTensorInfo } from '../gguf/types.js';
 import type { GemmaConfig } from '../model/config.js';
-import { decodeRows } from './ggml-codes.js';
-import { packDecoded, unpackRows } from './layouts.js';
+import { packGgml, unpackRows } from './layouts.js';
 import type { CpuKernels, WasmWeight } from './wasm-kernels.js';
 import { layoutFormatOf } from './ggml-codes.js';
 import { BLOCK_BYTES } from './wat/kernels-wat.js';
@@ -87,8 +86,7 @@ export async function loadCpuWeights(
     for (let r = 0; r < rows; r += step) {
       const n = Math.min(step, rows - r);
       const bytes = await readTensorRows(source, header, t, r, n);
-      const decoded = decodeRows(t.type, bytes.subarray(0, n * rowBytes), n, cols);
-      packDecoded(decoded, n, cols, kernels.arena.u8(w.ptr + (r / 4) * groupBytes, (n / 4) * groupBytes));
+      packGgml(t.type, bytes.subarray(0, n * rowBytes), n, cols, kernels.arena.u8(w.ptr + (r / 4) * groupBytes, (n / 4) * groupBytes));
     }
     packedBytes += w.bytes;
     return w;

@@ -151,3 +151,23 @@ describe.each([
     expect(got).toEqual(expected.tokens);
   });
 });
+
+describe('threads', () => {
+  it.each([2, 3])('%i threads over one shared memory give the one-thread logits exactly', async (threads) => {
+    const { spawnNodeWorker } = await import('../../scripts/node-cpu-threads.js');
+    const ref = await buildReferenceModel({ shape: SHAPES.kquant, mix: REAL_MIXES.q4_k_m, seed: 70 });
+    for (const activations of ['int8', 'f32'] as const) {
+      const one = await CpuForward.load(ref.source, ref.header, ref.config, { contextLength: 64, chunk: 8, activations });
+      const many = await CpuForward.load(ref.source, ref.header, ref.config, { contextLength: 64, chunk: 8, activations, threads, spawn: spawnNodeWorker });
+      try {
+        expect(many.products.threads).toBe(threads);
+        const a = await one.run(TOKENS, 'all');
+        const b = await many.run(TOKENS, 'all');
+        expect(b).toEqual(a);
+        expect(await many.run([7], 'last')).toEqual(await one.run([7], 'last'));
+      } finally {
+        many.close();
+      }
+    }
+  });
+});

@@ -6,6 +6,7 @@ import type { ByteSource, GgufHeader } from '../gguf/types.js';
 import type { GemmaConfig } from '../model/config.js';
 import { loadCpuWeights, type CpuWeights } from './cpu-weights.js';
 import { createProducts, type ProductOptions, type Products } from './products.js';
+import { createThreadedProducts, type SpawnWorker } from './threads.js';
 import { addRmsNorm, attendInto, createKvRing, gegluInto, gelu, rmsNormInto, ropeInto, softcapInto, type KvRing } from './small-ops.js';
 import type { WasmWeight } from './wasm-kernels.js';
 
@@ -14,6 +15,15 @@ export interface CpuForwardOptions extends ProductOptions {
   readonly contextLength?: number;
   /** Prompt rows per prefill chunk (default 32). */
   readonly chunk?: number;
+  /** Threads for the products, this one included (default 1); more need `spawn` and SharedArrayBuffer. */
+  readonly threads?: number;
+  readonly spawn?: SpawnWorker;
+}
+
+/** Whether this context can share wasm memory between threads (cross-origin isolated pages, Node). */
+export function canShareMemory(): boolean {
+  const g = globalThis as { crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown };
+  return typeof g.SharedArrayBuffer === 'function' && g.crossOriginIsolated !== false;
 }
 
 export interface CpuRunOptions {
@@ -85,13 +95,21 @@ export class CpuForward {
   }
 
   static async load(source: ByteSource, header: GgufHeader, config: GemmaConfig, options: CpuForwardOptions = {}): Promise<CpuForward> {
-    const products = await createProducts(options);
+    const threads = options.threads ?? 1;
+    if (threads > 1 && !options.spawn) throw new RangeError('threads > 1 needs a spawn function for the helper workers');
+    const products =
+      threads > 1 && canShareMemory() ? await createThreadedProducts({ ...options, threads, spawn: options.spawn! }) : await createProducts(options);
     const weights = await loadCpuWeights(products.kernels, source, header, config);
     return new CpuForward(config, weights, products, options);
   }
 
   reset(): void {
     this.length = 0;
+  }
+
+  /** Stops helper threads (if any); the model is unusable afterwards. */
+  close(): void {
+    (this.products as { close?: () => void }).close?.();
   }
 
   /**

@@ -8,8 +8,8 @@ import { ggmlTypeTraits } from '../gguf/ggml-types.js';
 import { quantize } from '../gguf/quantize.js';
 import { GgmlType } from '../gguf/types.js';
 import { dequantizeActivationsRef, quantizeActivationsRef } from '../reference/quantize-activations.js';
-import { layoutFormatOf } from './ggml-codes.js';
-import { packGgml, unpackRows } from './layouts.js';
+import { decodeRows, layoutFormatOf } from './ggml-codes.js';
+import { packDecoded, packGgml, unpackRows } from './layouts.js';
 import { CpuKernels, supportsRelaxedSimd, WasmArena, type ActivationMode } from './wasm-kernels.js';
 
 const TYPES = [
@@ -50,6 +50,8 @@ describe('repacking', () => {
       for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(got[i] - expected[i]) / (1e-30 + Math.abs(expected[i]) + 1e-6));
       expect(worst).toBeLessThan(1e-6);
       expect(unpackRows(layout, rows - 1, 1)).toEqual(got.subarray((rows - 1) * cols));
+      // The byte-copy fast paths (Q4_0, Q4_1, Q8_0) write exactly what the generic decode-and-pack path writes.
+      expect(layout.bytes).toEqual(packDecoded(decodeRows(type, bytes, rows, cols), rows, cols).bytes);
     }
   });
 });

@@ -1,7 +1,8 @@
 // Repacks ggml weights into the CPU kernels' layouts (once, at load): rows in groups of four, and per group the
 // 32-column blocks one after another, each holding the four rows' f32 scales (and offsets), then their codes.
 // Q4 codes keep ggml's nibble order (low nibble = column j, high = column j + 16 of the block).
-import type { GgmlType } from '../gguf/types.js';
+import { f16ToF32Table } from '../gguf/half.js';
+import { GgmlType } from '../gguf/types.js';
 import { decodeRows, type DecodedRows } from './ggml-codes.js';
 import { BLOCK_BYTES, type LayoutFormat } from './wat/kernels-wat.js';
 
@@ -21,7 +22,40 @@ export function packedByteSize(format: LayoutFormat, rows: number, cols: number)
 /** Repacks rows x cols of a ggml tensor (its raw bytes) into `out` (or a new array). */
 export function packGgml(type: GgmlType, bytes: Uint8Array, rows: number, cols: number, out?: Uint8Array): PackedLayout {
   if (cols % 32 !== 0) throw new RangeError(`packGgml: ${cols} columns is not a multiple of 32`);
+  if (type === GgmlType.Q4_0 || type === GgmlType.Q4_1 || type === GgmlType.Q8_0) return packBlocks32(type, bytes, rows, cols, out);
   return packDecoded(decodeRows(type, bytes, rows, cols), rows, cols, out);
+}
+
+/**
+ * Fast path for the 32-element block types whose codes are already in the layout's byte order (Q4_0/Q4_1 nibbles,
+ * Q8_0 bytes): copy the codes, convert the f16 scale (and min). Same bytes as the generic path (tested).
+ */
+function packBlocks32(type: GgmlType, bytes: Uint8Array, rows: number, cols: number, out?: Uint8Array): PackedLayout {
+  const format = type === GgmlType.Q4_0 ? 'q4s' : type === GgmlType.Q4_1 ? 'q4o' : 'i8';
+  const [srcBlock, codesIn, codeBytes] = type === GgmlType.Q4_0 ? [18, 2, 16] : type === GgmlType.Q4_1 ? [20, 4, 16] : [34, 2, 32];
+  const hasMin = type === GgmlType.Q4_1;
+  const groups = Math.ceil(rows / 4);
+  const nb = cols / 32;
+  const bb = BLOCK_BYTES[format];
+  const size = groups * nb * bb;
+  const dst = out ? out.subarray(0, size) : new Uint8Array(size);
+  if (dst.length < size) throw new RangeError(`packGgml: output holds ${dst.length} bytes, ${size} needed`);
+  if (rows % 4 !== 0) dst.fill(0);
+  const f32 = new Float32Array(dst.buffer, dst.byteOffset, size / 4);
+  const t = f16ToF32Table();
+  const codesAt = hasMin ? 32 : 16;
+  for (let row = 0; row < rows; row++) {
+    const g = row >> 2;
+    const r = row & 3;
+    let src = row * nb * srcBlock;
+    let base = g * nb * bb;
+    for (let b = 0; b < nb; b++, src += srcBlock, base += bb) {
+      f32[(base >> 2) + r] = t[bytes[src] | (bytes[src + 1] << 8)];
+      if (hasMin) f32[(base >> 2) + 4 + r] = t[bytes[src + 2] | (bytes[src + 3] << 8)];
+      dst.set(bytes.subarray(src + codesIn, src + codesIn + codeBytes), base + codesAt + codeBytes * r);
+    }
+  }
+  return { format, rows, cols, groups, bytes: dst };
 }
 
 export function packDecoded(d: DecodedRows, rows: number, cols: number, out?: Uint8Array): PackedLayout {

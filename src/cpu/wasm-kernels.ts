@@ -149,19 +149,33 @@ export class CpuKernels {
 
   /** y[m, r] = W[r, :] . x[m, :] for the prepared x, row groups [g0, g1) (default all); y row stride 4 * groups. */
   matvec(w: WasmWeight, y: number, g0 = 0, g1 = w.groups): void {
+    const { name, args } = this.kernelArgs(w, y, g0, g1);
+    this.ex[name](...args);
+  }
+
+  /**
+   * The export and its arguments (w, x, xs, xsum, y, K, g0, g1, M, ystride) for a product on the prepared
+   * activations: threads run the same call on their own group ranges.
+   */
+  kernelArgs(w: WasmWeight, y: number, g0 = 0, g1 = w.groups): { name: string; args: number[] } {
     const p = this.prepared;
     if (!p) throw new Error('matvec before prepare');
     if (p.K !== w.cols) throw new RangeError(`matvec: activations have ${p.K} columns, the weight ${w.cols}`);
     const stride = 4 * w.groups;
-    if (w.format === 'f32') {
-      this.ex.matvec_f32_f32(w.ptr, p.x, 0, 0, y, p.K, g0, g1, p.M, stride);
-    } else if (p.mode === 'int8') {
-      const sums = w.format === 'i8g16' ? this.xsum16 : this.xsum32;
-      this.ex[`matvec_${w.format}_int`](w.ptr, this.xq, this.xs, sums, y, p.K, g0, g1, p.M, stride);
-    } else {
-      const sums = w.format === 'i8g16' ? this.xsum16 : this.xsum32;
-      this.ex[`matvec_${w.format}_f32`](w.ptr, p.x, 0, sums, y, p.K, g0, g1, p.M, stride);
-    }
+    const sums = w.format === 'i8g16' ? this.xsum16 : this.xsum32;
+    if (w.format === 'f32') return { name: 'matvec_f32_f32', args: [w.ptr, p.x, 0, 0, y, p.K, g0, g1, p.M, stride] };
+    if (p.mode === 'int8') return { name: `matvec_${w.format}_int`, args: [w.ptr, this.xq, this.xs, sums, y, p.K, g0, g1, p.M, stride] };
+    return { name: `matvec_${w.format}_f32`, args: [w.ptr, p.x, 0, sums, y, p.K, g0, g1, p.M, stride] };
+  }
+
+  /** Calls a kernel export by name (threads.ts). */
+  call(name: string, args: readonly number[]): void {
+    this.ex[name](...args);
+  }
+
+  /** Sums `bytes` (a multiple of 64) at ptr with i32x4 adds: the streaming-read roofline of the benchmarks. */
+  streamRead(ptr: number, bytes: number): number {
+    return (this.ex.stream_read as unknown as (p: number, n: number) => number)(ptr, bytes);
   }
 
   /** The int8 codes, scales and sums of the last prepare (tests). */

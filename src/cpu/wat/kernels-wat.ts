@@ -321,6 +321,23 @@ function sumRows(): string {
   )`;
 }
 
+/** stream_read(ptr, bytes, lanes): i32x4 sum of `bytes` (a multiple of 64): the benchmarks' wasm roofline. */
+function streamRead(): string {
+  const ld = (o: number) => `(v128.load offset=${o} (local.get $p))`;
+  return `
+  (func (export "stream_read") (param $p i32) (param $bytes i32) (result i32)
+    (local $end i32) (local $a v128) (local $b v128)
+    (local.set $end (i32.add (local.get $p) (local.get $bytes)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $a (i32x4.add (local.get $a) (i32x4.add ${ld(0)} ${ld(16)})))
+      (local.set $b (i32x4.add (local.get $b) (i32x4.add ${ld(32)} ${ld(48)})))
+      (local.set $p (i32.add (local.get $p) (i32.const 64)))
+      (br $l)))
+    (i32x4.extract_lane 0 (i32x4.add (local.get $a) (local.get $b)))
+  )`;
+}
+
 /** The whole module text for one variant. */
 export function kernelModuleText(variant: KernelVariant): string {
   const memory = variant.shared ? '(memory 1 65536 shared)' : '(memory 1 65536)';
@@ -339,6 +356,7 @@ export function kernelModuleText(variant: KernelVariant): string {
   ${f32Product()}
   ${quantizeRows()}
   ${sumRows()}
+  ${streamRead()}
 )`;
 }
 

@@ -1,0 +1,154 @@
+// Threads for the products: N - 1 helper workers instantiate the same kernels over one shared wasm memory; each
+// product's row groups are split N ways. Within a token nobody sleeps or posts messages: the caller publishes a job
+// list in a control block of the shared memory and bumps a generation counter, helpers spin on it, the caller runs
+// its own share and spins on a done counter (perf-notes §10: a spin barrier costs ~1 us, postMessage 65-500 us).
+// Helpers fall back to Atomics.wait after spinning idle for a while (between tokens), so an idle model costs no CPU.
+import { KERNEL_WASM_BASE64 } from './generated/kernels-wasm.js';
+import type { Products, ProductOptions } from './products.js';
+import { CpuKernels, supportsRelaxedSimd, WasmArena, type WasmWeight } from './wasm-kernels.js';
+
+/** Starts a worker running `source` (JavaScript text) and posts it `init`; the environment's Worker API. */
+export type SpawnWorker = (source: string, init: unknown) => { terminate(): void | Promise<number> };
+
+export interface ThreadOptions extends ProductOptions {
+  /** Threads in all, this one included (>= 2). */
+  readonly threads: number;
+  readonly spawn: SpawnWorker;
+}
+
+// Control block (Int32 slots): 0 generation, 1 command (0 run, 1 exit), 2 job count, 3 done count, 4 threads.
+// Jobs from slot 8, JOB_INTS each: kernel id, w, x, xs, xsum, y, K, g0, g1, M, stride.
+const JOB_INTS = 12;
+const MAX_JOBS = 8;
+const CTRL_INTS = 8 + MAX_JOBS * JOB_INTS;
+
+const KERNEL_NAMES = [
+  'matvec_q4s_int', 'matvec_q4o_int', 'matvec_i8_int', 'matvec_i8o_int', 'matvec_i8g16_int',
+  'matvec_q4s_f32', 'matvec_q4o_f32', 'matvec_i8_f32', 'matvec_i8o_f32', 'matvec_i8g16_f32', 'matvec_f32_f32',
+];
+
+interface WorkerInit {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  ctrl: number;
+  index: number;
+  names: string[];
+}
+
+/**
+ * The helper's whole program. Self-contained (it is sent as text): no imports, no closures over this module.
+ * Slot 4 holds the thread count; helper `index` takes the index-th of `threads` equal slices of each job's groups.
+ */
+function helperMain(init: WorkerInit): void {
+  const { module, memory, ctrl, index, names } = init;
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const ex = instance.exports as Record<string, (...a: number[]) => void>;
+  const fns = names.map((n) => ex[n]);
+  const c = new Int32Array(memory.buffer, ctrl, 8 + 8 * 12);
+  let seen = Atomics.load(c, 0);
+  for (;;) {
+    let spins = 0;
+    while (Atomics.load(c, 0) === seen) {
+      if (++spins > 4_000_000) {
+        Atomics.wait(c, 0, seen, 50);
+        spins = 0;
+      }
+    }
+    seen = Atomics.load(c, 0);
+    if (c[1] === 1) return;
+    const threads = c[4];
+    for (let j = 0, n = c[2]; j < n; j++) {
+      const o = 8 + 12 * j;
+      const g0 = c[o + 7];
+      const span = c[o + 8] - g0;
+      const a = g0 + Math.floor((span * index) / threads);
+      const b = g0 + Math.floor((span * (index + 1)) / threads);
+      if (b > a) fns[c[o]](c[o + 1], c[o + 2], c[o + 3], c[o + 4], c[o + 5], c[o + 6], a, b, c[o + 9], c[o + 10]);
+    }
+    Atomics.add(c, 3, 1);
+  }
+}
+
+/** The helper source for a Web Worker (module or classic) and for Node's worker_threads (eval). */
+export function helperSource(env: 'web' | 'node'): string {
+  // Bound to a local name: a minifier may rename the declaration itself.
+  const start =
+    env === 'web'
+      ? 'self.onmessage = (e) => { self.onmessage = null; main(e.data); close(); };'
+      : "require('node:worker_threads').parentPort.once('message', (m) => { main(m); process.exit(0); });";
+  return `const main = ${helperMain.toString()};\n${start}\n`;
+}
+
+function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+export interface ThreadedProducts extends Products {
+  /** Stops the helpers. */
+  close(): void;
+}
+
+/** Products split over `threads` threads sharing one memory (needs SharedArrayBuffer: crossOriginIsolated pages, Node). */
+export async function createThreadedProducts(options: ThreadOptions): Promise<ThreadedProducts> {
+  const threads = options.threads;
+  if (!(threads >= 2)) throw new RangeError(`createThreadedProducts needs 2 or more threads, got ${threads}`);
+  const arena = new WasmArena(true);
+  const relaxed = options.relaxed ?? supportsRelaxedSimd();
+  const kernels = await CpuKernels.create(arena, { relaxed });
+  const module = await WebAssembly.compile(decodeBase64(KERNEL_WASM_BASE64[relaxed ? 'relaxedShared' : 'simdShared']));
+  const ctrl = arena.alloc(4 * CTRL_INTS);
+  const c = new Int32Array(arena.memory.buffer, ctrl, CTRL_INTS);
+  c[4] = threads;
+  const workers: ReturnType<SpawnWorker>[] = [];
+  for (let i = 1; i < threads; i++) {
+    const init: WorkerInit = { module, memory: arena.memory, ctrl, index: i, names: KERNEL_NAMES };
+    workers.push(options.spawn(helperSource(typeof process !== 'undefined' && process.versions?.node ? 'node' : 'web'), init));
+  }
+  const mode = options.activations ?? 'int8';
+  const ids = new Map(KERNEL_NAMES.map((n, i) => [n, i]));
+  let closed = false;
+
+  return {
+    arena,
+    kernels,
+    mode,
+    threads,
+    reserve: (elements) => kernels.reserve(elements),
+    prepare: (x, M, K) => kernels.prepare(x, M, K, mode),
+    run(ws: readonly WasmWeight[], ys: readonly number[]) {
+      if (closed) throw new Error('threaded products used after close()');
+      for (let start = 0; start < ws.length; start += MAX_JOBS) {
+        const part = ws.slice(start, start + MAX_JOBS);
+        const jobs = part.map((w, i) => {
+          const a = kernels.kernelArgs(w, ys[start + i]);
+          return [ids.get(a.name)!, ...a.args];
+        });
+        jobs.forEach((job, j) => c.set(job, 8 + JOB_INTS * j));
+        c[2] = jobs.length;
+        Atomics.store(c, 3, 0);
+        Atomics.add(c, 0, 1);
+        Atomics.notify(c, 0);
+        // This thread's share: slice 0 of each job.
+        for (const job of jobs) {
+          const g0 = job[7];
+          const b = g0 + Math.floor((job[8] - g0) / threads);
+          if (b > g0) kernels.call(KERNEL_NAMES[job[0]], [job[1], job[2], job[3], job[4], job[5], job[6], g0, b, job[9], job[10]]);
+        }
+        while (Atomics.load(c, 3) !== threads - 1) {
+          // spin: the helpers finish within microseconds of this thread
+        }
+      }
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      c[1] = 1;
+      Atomics.add(c, 0, 1);
+      Atomics.notify(c, 0);
+      for (const w of workers) void w.terminate();
+    },
+  };
+}
