@@ -16,11 +16,19 @@ interface LoadResult {
   phases?: string[];
   error?: { code: string; message: string; name: string };
 }
-interface GenResult { ok: boolean; deltas?: string[]; result?: { text: string; tokens: number[]; finishReason: string }; error?: { code: string; message: string } }
+interface ChatResult {
+  ok: boolean;
+  completion?: { choices: { message: { content: string | null }; finish_reason: string }[]; usage: { completion_tokens: number } };
+  chunks?: { choices: { delta: { content?: string }; finish_reason: string | null }[] }[];
+  message?: string;
+  error?: { code: string; message: string; name: string };
+}
 
 const load = (page: Page, url: string) => page.evaluate((u) => (window as never as { harness: { load(u: string): Promise<LoadResult> } }).harness.load(u), url);
-const generate = (page: Page, req: object) =>
-  page.evaluate((r) => (window as never as { harness: { generate(r: object): Promise<GenResult> } }).harness.generate(r), req);
+const chat = (page: Page, req: object) =>
+  page.evaluate((r) => (window as never as { harness: { chat(r: object): Promise<ChatResult> } }).harness.chat(r), req);
+const greedy = (content: string, max_tokens: number) => ({ messages: [{ role: 'user', content }], max_tokens, temperature: 0 });
+const text = (r: ChatResult) => r.completion!.choices[0].message.content;
 
 let h: Harness;
 let dir: string;
@@ -43,12 +51,13 @@ describe('engine worker in Chromium', () => {
     expect(loaded.error).toBeUndefined();
     expect(loaded.info).toMatchObject({ layers: 6, vocabSize: 640 });
     expect(loaded.phases).toContain('loading-to-gpu');
-    const r = await generate(h.page, { messages: [{ role: 'user', content: 'Hello there' }], maxTokens: 12, sampling: { temperature: 0 } });
+    const r = await chat(h.page, { ...greedy('Hello there', 12), stream: true });
     expect(r.error).toBeUndefined();
-    expect(r.result!.tokens.length).toBeGreaterThan(0);
-    expect(r.deltas!.join('')).toBe(r.result!.text);
-    expect(['stop', 'length']).toContain(r.result!.finishReason);
-    expect(await h.page.textContent('#out')).toContain(r.result!.text);
+    const deltas = r.chunks!.map((c) => c.choices[0]?.delta.content ?? '');
+    expect(r.chunks!.length).toBeGreaterThan(1);
+    expect(deltas.join('')).toBe(r.message);
+    expect(['stop', 'length']).toContain(r.chunks!.at(-1)!.choices[0].finish_reason);
+    expect(await h.page.textContent('#out')).toContain(r.message);
   });
 
   it('reports a broken file as a clear error, and the worker still works afterwards', async () => {
@@ -62,32 +71,32 @@ describe('engine worker in Chromium', () => {
     expect(missing.error!.message).toMatch(/404/);
     const again = await load(h.page, `${h.files.url}/tiny.gguf`);
     expect(again.ok).toBe(true);
-    const r = await generate(h.page, { tokens: [2, 105, 500], maxTokens: 4, sampling: { temperature: 0 } });
+    const r = await chat(h.page, greedy('The model', 4));
     expect(r.ok).toBe(true);
   });
 
   it('loads a cached model from IndexedDB with no network at all, and generates the same text', async () => {
-    const first = await generate(h.page, { tokens: [2, 105, 500, 501], maxTokens: 6, sampling: { temperature: 0 } });
+    const first = await chat(h.page, greedy('quick brown fox', 6));
     const requestsBefore = h.files.log.length;
     for (let i = 0; i < 50; i++) h.files.injectFault({ kind: 'missing' }); // the server "vanishes"
     const cached = await load(h.page, `${h.files.url}/tiny.gguf`);
     expect(cached.error).toBeUndefined();
     expect(cached.info!.fromCache).toBe(true);
-    const again = await generate(h.page, { tokens: [2, 105, 500, 501], maxTokens: 6, sampling: { temperature: 0 } });
-    expect(again.result!.tokens).toEqual(first.result!.tokens);
+    const again = await chat(h.page, greedy('quick brown fox', 6));
+    expect(text(again)).toBe(text(first));
     expect(h.files.log.slice(requestsBefore).filter((r) => r.status === 200 || r.status === 206)).toEqual([]);
     h.files.clearFaults();
   });
 
   it('loads a local .gguf File through the same cache and generates the same tokens', async () => {
-    const viaUrl = await generate(h.page, { tokens: [2, 105, 500, 501], maxTokens: 6, sampling: { temperature: 0 } });
+    const viaUrl = await chat(h.page, greedy('quick brown fox', 6));
     const loaded = await h.page.evaluate(
       (u) => (window as never as { harness: { loadFile(u: string, n: string): Promise<LoadResult> } }).harness.loadFile(u, 'tiny-local.gguf'),
       `${h.files.url}/tiny.gguf`,
     );
     expect(loaded.error).toBeUndefined();
     expect(loaded.info!.layers).toBe(6);
-    const viaFile = await generate(h.page, { tokens: [2, 105, 500, 501], maxTokens: 6, sampling: { temperature: 0 } });
-    expect(viaFile.result!.tokens).toEqual(viaUrl.result!.tokens);
+    const viaFile = await chat(h.page, greedy('quick brown fox', 6));
+    expect(text(viaFile)).toBe(text(viaUrl));
   });
 });

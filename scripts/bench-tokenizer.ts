@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { memorySource } from '../src/gguf/byte-source.js';
 import { readGgufHeader } from '../src/gguf/reader.js';
-import { Tokenizer } from '../src/runtime/tokenizer.js';
-import { mixedText } from '../src/runtime/tokenizer-test-corpus.js';
+import { Tokenizer } from '../src/runtime/tokenizer/tokenizer.js';
+import { mixedText } from '../src/runtime/tokenizer/tokenizer-test-corpus.js';
 import { ensureVocabFixture } from './make-vocab-fixture.js';
 
 interface Timing {

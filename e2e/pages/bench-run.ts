@@ -2,13 +2,12 @@
 // bytes per token, dispatches per token, GPU memory. Everything measured side by side in one run.
 import { createStorageBuffer } from '../../src/gpu/buffers.js';
 import { createGpuContext, type GpuContext } from '../../src/gpu/context.js';
-import { StagingReader } from '../../src/gpu/readback.js';
 import { profileOps, summarizeTimings } from '../../src/gpu/profile.js';
 import { submitOps } from '../../src/gpu/recorder.js';
 import { readGgufHeader } from '../../src/gguf/reader.js';
 import { bindBandwidthCopy } from '../../src/kernels/bandwidth-copy.js';
-import { createGpuSampler } from '../../src/kernels/sample.js';
 import { GemmaModel } from '../../src/model/gemma-model.js';
+import { GpuTokenGenerator, type SamplingParams } from '../../src/model/generator.js';
 import { decodeTraffic } from '../../src/model/traffic.js';
 import { openHttpSource } from '../../src/storage/http-source.js';
 
@@ -54,39 +53,34 @@ export async function runBench(url: string, o: BenchOptions) {
     const loadMs = performance.now() - t0;
     const gpuBytes = ctx.allocatedBytes;
     const f = model.forward;
-    const sampler = createGpuSampler(ctx, { logits: f.logits, vocabSize: model.config.vocabSize, step: f.decode.step, softcap: model.config.finalLogitSoftcap });
-    sampler.setParams({ temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1, presencePenalty: 0, frequencyPenalty: 0, logitBias: {} });
-    const reader = new StagingReader(ctx, 4);
-    const after = sampler.ops();
-    const copyAfter = (e: GPUCommandEncoder) => reader.copyFrom(e, sampler.outputToken);
+    const generator = new GpuTokenGenerator(ctx, model);
+    const sampling: SamplingParams = { temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1, presencePenalty: 0, frequencyPenalty: 0, logitBias: {}, seed: 0 };
     const prompt = Array.from({ length: o.promptTokens }, (_, i) => (i === 0 ? 2 : 1000 + ((i * 7919) % 200000)));
 
     const p0 = performance.now();
-    const pre = await model.run(prompt, 'last', { after, copyAfter });
-    let token = new Uint32Array(await reader.read())[0];
+    let token = (await generator.prefill(prompt, { sampling, step: 0 }))!.token;
     const ttftMs = performance.now() - p0;
+    const prefillDispatches = generator.lastDispatches;
 
     const stepMs: number[] = [];
     let dispatches = 0;
     for (let i = 0; i < o.decodeTokens; i++) {
       const s0 = performance.now();
-      const r = await model.run([token % model.config.vocabSize], 'last', { after, copyAfter });
-      token = new Uint32Array(await reader.read())[0];
+      token = (await generator.next(token % model.config.vocabSize, { sampling, step: i + 1 })).token;
       stepMs.push(performance.now() - s0);
-      dispatches = r.dispatches + after.length;
+      dispatches = generator.lastDispatches;
     }
     // The same prompt again with every pipeline compiled: prefill speed without the one-time compilation that
     // the first (cold) prompt's time includes. Positions continue after the decoded tokens when they fit.
     let prefillWarmMs: number | undefined;
     if (model.position + o.promptTokens <= model.contextLength) {
       const w0 = performance.now();
-      await model.run(prompt, 'last', { after, copyAfter });
-      token = new Uint32Array(await reader.read())[0];
+      token = (await generator.prefill(prompt, { sampling, step: 0 }))!.token;
       prefillWarmMs = performance.now() - w0;
     }
     // One more decode step's ops (same inputs as the last step), each timed in its own pass.
     const L = model.config.numLayers;
-    const profile = o.profile ? await profileOps(ctx, [...f.decode.input, ...f.layerOps(f.decode, 0, L), ...f.decode.head, ...after]) : null;
+    const profile = o.profile ? await profileOps(ctx, [...f.decode.input, ...f.layerOps(f.decode, 0, L), ...f.decode.head, ...generator.samplerOps()]) : null;
     const traffic = decodeTraffic(model.config, f.weights, model.position);
     const decodeMs = median(stepMs);
     const effectiveGBps = traffic.total / (decodeMs / 1000) / 1e9;
@@ -102,7 +96,7 @@ export async function runBench(url: string, o: BenchOptions) {
       ttftMs,
       prefillTokensPerSecond: o.promptTokens / (ttftMs / 1000),
       prefillWarmTokensPerSecond: prefillWarmMs === undefined ? undefined : o.promptTokens / (prefillWarmMs / 1000),
-      prefillDispatches: pre.dispatches + after.length,
+      prefillDispatches,
       decodeTokens: o.decodeTokens,
       decodeMsMedian: decodeMs,
       decodeTokensPerSecond: 1000 / decodeMs,

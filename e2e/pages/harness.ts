@@ -1,7 +1,8 @@
 // Test page: exposes the public client API to Playwright as window.harness. Streams land in #out like an app would.
-import { createEngine, type EngineClient } from '../../src/api/client.js';
+import { createEngine, type GemmaEngine } from '../../src/api/client.js';
+import type { LoadProgress } from '../../src/api/engine-api.js';
 import { EngineError } from '../../src/api/errors.js';
-import type { GenerateRequest, LoadProgress } from '../../src/api/types.js';
+import type { ChatCompletionChunk, ChatCompletionRequest } from '../../src/api/openai.js';
 import { readGgufHeader } from '../../src/gguf/reader.js';
 import { createGpuContext } from '../../src/gpu/context.js';
 import { GemmaModel } from '../../src/model/gemma-model.js';
@@ -9,11 +10,13 @@ import { runBench, type BenchOptions } from './bench-run.js';
 import { runKernelBench, type KernelBenchOptions } from './kernel-bench-run.js';
 import { openHttpSource } from '../../src/storage/http-source.js';
 
-let engine: EngineClient | undefined;
+let engine: GemmaEngine | undefined;
 const out = document.getElementById('out')!;
 
 const describe = (e: unknown) =>
-  e instanceof EngineError ? { code: e.code, message: e.message, name: e.name } : { code: 'NOT_ENGINE_ERROR', message: String(e), name: (e as Error)?.name };
+  e instanceof EngineError
+    ? { code: e.code, message: e.message, name: e.name, details: e.details }
+    : { code: 'NOT_ENGINE_ERROR', message: String(e), name: (e as Error)?.name };
 
 const harness = {
   async load(url: string, contextLength = 256) {
@@ -60,17 +63,21 @@ const harness = {
   },
   bench: (url: string, options: BenchOptions) => runBench(url, options),
   kernelBench: (options: KernelBenchOptions) => runKernelBench(options),
-  async generate(request: GenerateRequest) {
+  /** The engine itself, for tests that script it with page.evaluate. */
+  engine: () => (engine ??= createEngine()),
+  describe,
+  /** A non-streaming completion, or a stream collected chunk by chunk (content also lands in #out). */
+  async chat(request: ChatCompletionRequest, o: { breakAfter?: number } = {}) {
     try {
-      const it = engine!.generate(request);
-      const deltas: string[] = [];
-      let r = await it.next();
-      while (!r.done) {
-        deltas.push(r.value.text);
-        out.textContent += r.value.text;
-        r = await it.next();
+      const e = (engine ??= createEngine());
+      if (!request.stream) return { ok: true as const, completion: await e.chat.completions.create(request) };
+      const chunks: ChatCompletionChunk[] = [];
+      for await (const c of await e.chat.completions.create(request)) {
+        chunks.push(c);
+        out.textContent += c.choices[0]?.delta.content ?? '';
+        if (o.breakAfter !== undefined && chunks.length >= o.breakAfter) break;
       }
-      return { ok: true as const, deltas, result: r.value };
+      return { ok: true as const, chunks, message: await e.getMessage() };
     } catch (e) {
       return { ok: false as const, error: describe(e) };
     }

@@ -15,27 +15,39 @@ export type EngineErrorCode =
   | 'NOT_LOADED'
   | 'BUSY'
   | 'BAD_REQUEST'
+  /** The prompt does not fit the context window (web-llm: ContextWindowSizeExceededError). */
   | 'CONTEXT_FULL'
   | 'ABORTED'
+  /** The model produced NaN/Inf logits: broken weights or a kernel fault. */
+  | 'NON_FINITE_LOGITS'
+  /** A request option this engine does not implement (yet). */
+  | 'UNSUPPORTED'
+  /** An invariant of the engine itself broke: a bug; please report it. */
   | 'INTERNAL';
 
 export interface SerializedError {
+  readonly name?: string;
   readonly code: EngineErrorCode;
   readonly message: string;
   readonly details?: Record<string, unknown>;
 }
 
+/**
+ * Every error the engine reports. `name` is 'EngineError', or web-llm's error class name where web-llm has one
+ * (SystemMessageOrderError, ContextWindowSizeExceededError, ...), so apps that test err.name keep working.
+ */
 export class EngineError extends Error {
-  override readonly name = 'EngineError';
   constructor(
     readonly code: EngineErrorCode,
     message: string,
     readonly details: Record<string, unknown> = {},
+    name = 'EngineError',
   ) {
     super(message);
+    this.name = name;
   }
   toJSON(): SerializedError {
-    return { code: this.code, message: this.message, details: this.details };
+    return { name: this.name, code: this.code, message: this.message, details: this.details };
   }
 }
 
@@ -50,7 +62,7 @@ export function installErrorTransfer(toEngineError: (e: unknown) => EngineError 
     deserialize: (v: unknown) => {
       if (isSerialized(v)) {
         const s = v.__engineError;
-        throw new EngineError(s.code, s.message, s.details ?? {});
+        throw new EngineError(s.code, s.message, s.details ?? {}, s.name);
       }
       throw v;
     },

@@ -1,145 +1,190 @@
-// The worker-side composition root: storage (a URL) -> GGUF header -> model on the GPU -> tokenizer -> session.
-// Implements EngineApi; every failure becomes an EngineError with a code the page can act on.
+// The worker-side composition root: model source -> GGUF header -> model on the GPU -> token generator ->
+// tokenizer, prompt builder and session. Implements EngineApi: requests queue first come first served, each with an
+// id and its own cancel; a lost device fails the request in flight with DEVICE_LOST and the model is rebuilt from
+// the IndexedDB cache by itself. Every failure leaves as an EngineError (errors.ts).
+import type { CachedModel, EngineApi, EngineTestHooks, LoadOptions, LoadProgress, ModelInfo, RuntimeStats, StreamEnd } from '../api/engine-api.js';
 import { EngineError } from '../api/errors.js';
-import type { CachedModel, EngineApi, GenerateDelta, GenerateRequest, GenerateResult, LoadOptions, LoadProgress, ModelInfo } from '../api/types.js';
-import { GgufError } from '../gguf/errors.js';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../api/openai.js';
 import { readGgufHeader } from '../gguf/reader.js';
 import { createGpuContext, type AllocationScope, type GpuContext } from '../gpu/context.js';
-import { GpuError } from '../gpu/errors.js';
 import { GemmaModel } from '../model/gemma-model.js';
-import { renderGemmaChat } from '../runtime/chat-format.js';
-import { SamplingParamsError } from '../runtime/sampler.js';
+import { GpuTokenGenerator } from '../model/generator.js';
+import { PromptBuilder } from '../runtime/chat/prompt.js';
 import { Session } from '../runtime/session.js';
-import { Tokenizer } from '../runtime/tokenizer.js';
-import { TokenizerError } from '../runtime/tokenizer-errors.js';
-import type { ByteSource } from '../gguf/types.js';
-import { HttpSourceError, openHttpSource } from '../storage/http-source.js';
-import { deleteAllModels, deleteModel, ensureModel, findModelEntry, importLocalFile, listModels, StorageError } from '../storage/index.js';
+import { Tokenizer } from '../runtime/tokenizer/tokenizer.js';
+import { deleteAllModels, deleteModel, listModels } from '../storage/index.js';
+import { runChatCompletion, type ChatModel } from './chat-completions.js';
+import { toEngineError } from './errors.js';
+import { openModelSource } from './model-source.js';
 
-interface Loaded {
+interface Loaded extends ChatModel {
   readonly scope: AllocationScope;
-  readonly model: GemmaModel;
-  readonly tokenizer: Tokenizer;
-  readonly session: Session;
   readonly info: ModelInfo;
 }
+
+interface RequestState {
+  aborted: boolean;
+}
+
+const ZERO_STATS: RuntimeStats = { prefillTokens: 0, prefillSeconds: 0, decodeTokens: 0, decodeSeconds: 0 };
 
 export class Engine implements EngineApi {
   private ctx: GpuContext | undefined;
   private loaded: Loaded | undefined;
-  private busy = false;
-  private abort = { aborted: false };
+  /** The last successful load, to rebuild after a device loss. */
+  private lastLoad: { target: string | File; options: LoadOptions } | undefined;
+  /** Tail of the FIFO queue: every request and load runs after the ones before it. */
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly requests = new Map<string, RequestState>();
+  private running: RequestState | undefined;
   /** Aborts a download in progress (interrupt, unload); the stored chunks stay and the next load resumes. */
   private loadAbort = new AbortController();
+  private stats: RuntimeStats = ZERO_STATS;
+  private lastMessage = '';
+  private forced: number[] | undefined;
+  /** Set while a rebuild after device loss is queued or running. */
+  private rebuilding: Promise<unknown> | undefined;
 
   /** `target`: a GGUF URL, a registry id, or a local File (imported into the same cache). */
   async load(target: string | File, options: LoadOptions = {}, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
-    const url = typeof target === 'string' ? target : target.name;
-    return this.exclusive(async () => {
-      await this.unloadNow();
-      const ctx = await this.context();
-      onProgress?.({ phase: 'checking', bytesDone: 0, bytesTotal: 0 });
-      // A registry id or a URL; by default the file goes through the IndexedDB cache (resumable, verified, offline).
-      let source: ByteSource;
-      let release = () => {};
-      let fromCache = false;
-      let persisted: boolean | undefined;
-      const toProgress = (p: LoadProgress) => onProgress?.({ phase: p.phase, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, rate: p.rate, etaSeconds: p.etaSeconds });
-      if (typeof target !== 'string') {
-        const imported = await importLocalFile(target, { sha256: options.sha256, onProgress: toProgress });
-        source = imported.source;
-        release = () => imported.source.release();
-        fromCache = imported.fromCache;
-        persisted = imported.persisted;
-      } else if (options.cache === false) {
-        source = await openHttpSource(url);
-      } else {
-        const entry = findModelEntry(url);
-        this.loadAbort = new AbortController();
-        const ensured = await ensureModel(entry ?? { url, sha256: options.sha256, size: options.size }, {
-          signal: this.loadAbort.signal,
-          onProgress: toProgress,
-        });
-        source = ensured.source;
-        release = () => ensured.source.release();
-        fromCache = ensured.fromCache;
-        persisted = ensured.persisted;
-      }
-      const header = await readGgufHeader(source);
-      const tokenizer = Tokenizer.fromGguf(header);
-      const scope = ctx.beginScope();
-      let model: GemmaModel;
-      let session: Session;
-      try {
-        model = await GemmaModel.load(ctx, source, header, {
-          contextLength: options.contextLength,
-          onProgress: (p) => onProgress?.({ phase: 'loading-to-gpu', bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }),
-        });
-        session = new Session(ctx, model, tokenizer);
-      } catch (e) {
-        scope.destroy();
-        throw e;
-      } finally {
-        scope.end();
-        release(); // the cached source's read-ahead chunks are no longer needed
-      }
-      const name = header.metadata.get('general.name')?.value;
-      const info: ModelInfo = {
-        name: typeof name === 'string' ? name : url.split('/').pop() ?? url,
-        architecture: 'gemma4',
-        layers: model.config.numLayers,
-        hiddenSize: model.config.hiddenSize,
-        vocabSize: model.config.vocabSize,
-        contextLength: model.contextLength,
-        gpuBytes: scope.bytes,
-        adapter: [ctx.adapterInfo.vendor, ctx.adapterInfo.architecture].filter(Boolean).join(' ') || 'unknown',
-        fromCache,
-        persisted,
-      };
-      this.loaded = { scope, model, tokenizer, session, info };
-      onProgress?.({ phase: 'ready', bytesDone: source.size, bytesTotal: source.size });
-      return info;
+    this.loadAbort.abort(); // a newer load replaces a download in progress
+    const abort = new AbortController();
+    this.loadAbort = abort;
+    return this.enqueue(() => this.loadNow(target, options, abort.signal, onProgress));
+  }
+
+  private async loadNow(target: string | File, options: LoadOptions, signal: AbortSignal, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
+    this.unloadNow();
+    const ctx = await this.context();
+    onProgress?.({ phase: 'checking', bytesDone: 0, bytesTotal: 0 });
+    const opened = await openModelSource(target, options, signal, (p) =>
+      onProgress?.({ phase: p.phase, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, rate: p.rate, etaSeconds: p.etaSeconds }),
+    );
+    const header = await readGgufHeader(opened.source);
+    const tokenizer = Tokenizer.fromGguf(header);
+    const template = header.metadata.get('tokenizer.chat_template')?.value;
+    const prompts = new PromptBuilder(tokenizer, typeof template === 'string' ? template : undefined);
+    const scope = ctx.beginScope();
+    let session: Session;
+    let model: GemmaModel;
+    try {
+      model = await GemmaModel.load(ctx, opened.source, header, {
+        contextLength: options.contextLength,
+        onProgress: (p) => onProgress?.({ phase: 'loading-to-gpu', bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }),
+      });
+      session = new Session(new GpuTokenGenerator(ctx, model));
+    } catch (e) {
+      scope.destroy();
+      throw e;
+    } finally {
+      scope.end();
+      opened.release();
+    }
+    const name = header.metadata.get('general.name')?.value;
+    const info: ModelInfo = {
+      name: typeof name === 'string' ? name : opened.fallbackName,
+      architecture: 'gemma4',
+      layers: model.config.numLayers,
+      hiddenSize: model.config.hiddenSize,
+      vocabSize: model.config.vocabSize,
+      contextLength: model.contextLength,
+      gpuBytes: scope.bytes,
+      adapter: [ctx.adapterInfo.vendor, ctx.adapterInfo.architecture].filter(Boolean).join(' ') || 'unknown',
+      fromCache: opened.fromCache,
+      persisted: opened.persisted,
+    };
+    const modelId = typeof target === 'string' ? target : target.name;
+    this.loaded = { scope, info, modelId, tokenizer, prompts, session };
+    this.lastLoad = { target, options };
+    this.stats = ZERO_STATS;
+    onProgress?.({ phase: 'ready', bytesDone: opened.source.size, bytesTotal: opened.source.size });
+    return info;
+  }
+
+  async chatCompletion(requestId: string, request: ChatCompletionRequest, onChunk?: (c: ChatCompletionChunk) => void): Promise<ChatCompletion | StreamEnd> {
+    const state: RequestState = { aborted: false };
+    if (this.requests.has(requestId)) throw new EngineError('BAD_REQUEST', `Request id ${requestId} is already in use; use a fresh id per request.`);
+    this.requests.set(requestId, state);
+    try {
+      return await this.enqueue(async () => {
+        if (this.rebuilding) await this.rebuilding.catch(() => {});
+        const loaded = this.loaded;
+        if (!loaded) throw new EngineError('NOT_LOADED', 'No model is loaded. Call reload(model) (or load(url)) first.', {}, 'ModelNotLoadedError');
+        if (request?.model && request.model !== loaded.modelId && request.model !== loaded.info.name) {
+          throw new EngineError('BAD_REQUEST', `Model "${request.model}" is not loaded (the loaded one is "${loaded.modelId}"). Reload it first or omit \`model\`.`, {}, 'SpecifiedModelNotFoundError');
+        }
+        const forcedTokens = this.forced;
+        this.forced = undefined;
+        this.running = state;
+        try {
+          let streamedChunks = 0;
+          const count = onChunk && ((c: ChatCompletionChunk) => (streamedChunks++, onChunk(c)));
+          const r = await runChatCompletion(loaded, request, { signal: state, onChunk: count, forcedTokens });
+          this.lastMessage = r.message;
+          this.stats = {
+            prefillTokens: this.stats.prefillTokens + r.prefillTokens,
+            prefillSeconds: this.stats.prefillSeconds + r.prefillSeconds,
+            decodeTokens: this.stats.decodeTokens + r.decodeTokens,
+            decodeSeconds: this.stats.decodeSeconds + r.decodeSeconds,
+          };
+          return r.completion ?? { streamedChunks };
+        } catch (e) {
+          // A failed step leaves the KV cache in an unknown state: the next request prefills from scratch.
+          loaded.session.reset();
+          if (await this.deviceWasLost()) {
+            throw new EngineError(
+              'DEVICE_LOST',
+              `The GPU device was lost during this request (${(e as Error)?.message ?? e}); the model is being reloaded from the cache by itself: retry the request.`,
+              {},
+              'DeviceLostError',
+            );
+          }
+          throw e;
+        } finally {
+          this.running = undefined;
+        }
+      });
+    } finally {
+      this.requests.delete(requestId);
+    }
+  }
+
+  cancel(requestId: string): void {
+    const r = this.requests.get(requestId);
+    if (r) r.aborted = true;
+  }
+
+  interruptGenerate(): void {
+    if (this.running) this.running.aborted = true;
+    this.loadAbort.abort();
+  }
+
+  async resetChat(keepStats = false): Promise<void> {
+    await this.enqueue(async () => {
+      this.loaded?.session.reset();
+      this.lastMessage = '';
+      if (!keepStats) this.stats = ZERO_STATS;
     });
   }
 
-  async generate(request: GenerateRequest, onDelta?: (d: GenerateDelta) => void): Promise<GenerateResult> {
-    return this.exclusive(async () => {
-      const loaded = this.loaded;
-      if (!loaded) throw new EngineError('NOT_LOADED', 'No model is loaded. Call load(url) first.');
-      const { tokenizer, session } = loaded;
-      let prompt: number[];
-      if (request.tokens) prompt = [...request.tokens];
-      else if (request.messages?.length) prompt = tokenizer.encode(renderGemmaChat(request.messages), { parseSpecial: true });
-      else throw new EngineError('BAD_REQUEST', 'A request needs `messages` or `tokens`.');
-      const maxTokens = request.maxTokens ?? 256;
-      if (!Number.isInteger(maxTokens) || maxTokens < 1) {
-        throw new EngineError('BAD_REQUEST', `maxTokens must be a positive integer, got ${request.maxTokens}.`);
-      }
-      if (prompt.length >= loaded.model.contextLength) {
-        throw new EngineError(
-          'CONTEXT_FULL',
-          `The prompt has ${prompt.length} tokens but the context holds ${loaded.model.contextLength}. Shorten it or load with a larger contextLength.`,
-          { promptTokens: prompt.length, contextLength: loaded.model.contextLength },
-        );
-      }
-      this.abort = { aborted: false };
-      const result = await session.generate({
-        promptTokens: prompt,
-        maxTokens,
-        sampling: request.sampling,
-        signal: this.abort,
-        onToken: (id, text) => onDelta?.({ text, tokens: id >= 0 ? [id] : [] }),
-      });
-      return {
-        text: result.text,
-        tokens: result.tokens,
-        finishReason: result.finishReason,
-        promptTokens: result.promptTokens,
-        prefillMs: result.prefillMs,
-        decodeMs: result.decodeMs,
-        decodeTokensPerSecond: result.tokens.length > 1 ? ((result.tokens.length - 1) * 1000) / result.decodeMs : 0,
-      };
-    });
+  async getMessage(): Promise<string> {
+    return this.lastMessage;
+  }
+
+  async runtimeStats(): Promise<RuntimeStats> {
+    return this.stats;
+  }
+
+  async loadedModelId(): Promise<string> {
+    return this.loaded?.modelId ?? '';
+  }
+
+  async getMaxStorageBufferBindingSize(): Promise<number> {
+    return (await this.context()).device.limits.maxStorageBufferBindingSize;
+  }
+
+  async getGPUVendor(): Promise<string> {
+    return (await this.context()).adapterInfo.vendor ?? '';
   }
 
   async listModels(): Promise<CachedModel[]> {
@@ -174,16 +219,25 @@ export class Engine implements EngineApi {
     }
   }
 
-  interrupt(): void {
-    this.abort.aborted = true;
-    this.loadAbort.abort();
-  }
-
   async unload(): Promise<void> {
-    await this.exclusive(() => this.unloadNow());
+    this.loadAbort.abort();
+    if (this.running) this.running.aborted = true;
+    this.lastLoad = undefined;
+    await this.enqueue(async () => this.unloadNow());
   }
 
-  private async unloadNow(): Promise<void> {
+  readonly test: EngineTestHooks = {
+    forceTokens: (ids) => {
+      this.forced = [...ids];
+    },
+    loseDevice: async () => {
+      this.ctx?.device.destroy();
+    },
+    cachedTokenCount: () => this.loaded?.session.cachedTokens.length ?? 0,
+    tokenize: (text) => this.loaded?.tokenizer.encode(text, { parseSpecial: true }) ?? [],
+  };
+
+  private unloadNow(): void {
     // The device (and its compiled pipelines) stays; the model's buffers go.
     this.loaded?.session.destroy();
     this.loaded?.scope.destroy();
@@ -192,61 +246,44 @@ export class Engine implements EngineApi {
 
   private async context(): Promise<GpuContext> {
     if (!this.ctx) {
-      this.ctx = await createGpuContext();
-      const ctx = this.ctx;
-      void ctx.lost.then(() => {
-        if (this.ctx === ctx) {
-          this.ctx = undefined;
-          this.loaded = undefined;
-        }
-      });
+      const ctx = await createGpuContext();
+      this.ctx = ctx;
+      void ctx.lost.then(() => this.onDeviceLost(ctx));
     }
     return this.ctx;
   }
 
-  private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.busy) throw new EngineError('BUSY', 'The engine is busy with another request; wait for it or interrupt it.');
-    this.busy = true;
-    try {
-      return await fn();
-    } catch (e) {
+  /** The device is gone: drop the model, then rebuild device and model from the cache, queued behind the failing request. */
+  private onDeviceLost(ctx: GpuContext): void {
+    if (this.ctx !== ctx) return;
+    this.ctx = undefined;
+    this.loaded = undefined;
+    const last = this.lastLoad;
+    if (!last) return;
+    const abort = new AbortController();
+    this.loadAbort = abort;
+    const rebuild = this.enqueue(() => this.loadNow(last.target, last.options, abort.signal));
+    this.rebuilding = rebuild;
+    void rebuild.catch(() => {}).finally(() => {
+      if (this.rebuilding === rebuild) this.rebuilding = undefined;
+    });
+  }
+
+  /** Whether the current device is lost (waits briefly: the lost promise can settle after the failed read). */
+  private async deviceWasLost(): Promise<boolean> {
+    const ctx = this.ctx;
+    if (!ctx) return this.rebuilding !== undefined;
+    return Promise.race([ctx.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 200))]);
+  }
+
+  /** Runs `fn` after everything queued before it; errors leave as EngineError. */
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => {});
+    return run.catch((e) => {
       throw toEngineError(e);
-    } finally {
-      this.busy = false;
-    }
+    });
   }
 }
 
-/** Maps errors of every layer to EngineError codes. */
-export function toEngineError(e: unknown): EngineError {
-  if (e instanceof EngineError) return e;
-  if (e instanceof GgufError) {
-    const unsupported = e.code === 'UNSUPPORTED_TENSOR_TYPE' || (e.code === 'BAD_CONFIG' && /architecture/.test(e.message));
-    return new EngineError(unsupported ? 'UNSUPPORTED_MODEL' : 'BAD_MODEL_FILE', e.message, { ggufCode: e.code, ...e.details });
-  }
-  if (e instanceof TokenizerError) return new EngineError('BAD_MODEL_FILE', e.message, { tokenizerCode: e.code });
-  if (e instanceof HttpSourceError) return new EngineError('NETWORK', e.message, { httpCode: e.code, ...e.details });
-  if (e instanceof StorageError) {
-    const byStorageCode: Partial<Record<string, EngineError['code']>> = {
-      QUOTA: 'QUOTA',
-      INTEGRITY: 'INTEGRITY',
-      SIZE_MISMATCH: 'INTEGRITY',
-      ABORTED: 'ABORTED',
-      NETWORK: 'NETWORK',
-      HTTP_STATUS: 'NETWORK',
-      BAD_RESPONSE: 'NETWORK',
-      NOT_GGUF: 'BAD_MODEL_FILE',
-      BUSY: 'BUSY',
-    };
-    const code = byStorageCode[e.code] ?? 'STORAGE';
-    return new EngineError(code, e.message, { storageCode: e.code, ...e.details });
-  }
-  if (e instanceof GpuError) {
-    const code = e.code === 'NO_WEBGPU' || e.code === 'NO_ADAPTER' || e.code === 'DEVICE_LOST' || e.code === 'OUT_OF_MEMORY' ? e.code : 'INTERNAL';
-    return new EngineError(code, e.message, e.details);
-  }
-  if (e instanceof SamplingParamsError) return new EngineError('BAD_REQUEST', e.message);
-  if (e instanceof RangeError) return new EngineError('BAD_REQUEST', e.message);
-  const err = e as Error;
-  return new EngineError('INTERNAL', err?.message ?? String(e), { name: err?.name });
-}
+export { toEngineError } from './errors.js';

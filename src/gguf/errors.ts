@@ -21,6 +21,8 @@ export type GgufErrorCode =
   | 'WRONG_KEY_TYPE'
   | 'MISSING_TENSOR'
   | 'BAD_CONFIG'
+  /** general.architecture names a model this runtime does not run (not gemma4). */
+  | 'UNSUPPORTED_ARCHITECTURE'
   /** The header is larger than the reader's maxHeaderBytes cap. */
   | 'HEADER_TOO_LARGE'
   /** A per-layer or otherwise fixed-length metadata array has the wrong number of entries. */

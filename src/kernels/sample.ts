@@ -1,4 +1,4 @@
-// The GPU sampler: logits [V] f32 -> one u32 token id, with the exact semantics of src/runtime/sampler.ts
+// The GPU sampler: logits [V] f32 -> one u32 token id, with the exact semantics of src/reference/sample.ts
 // (bias -> penalties -> greedy | temperature -> top-k -> softmax -> top-p -> min-p -> renormalise -> draw).
 // Greedy: 2 dispatches (argmax partials, final). Sampling: 8 (radix select of the k-th largest key in 3 levels of
 // histogram + select, compaction, draw). Parameters live in a uniform and a dense bias buffer, the history in a GPU count buffer
@@ -60,7 +60,7 @@ export const SAMPLE_DRAW = { name: 'sample-draw', code: STEP_WGSL + '\n' + lib +
 export interface GpuSamplingParams {
   /** 0 = greedy (argmax, ties to the lowest id); otherwise logits are divided by it. */
   readonly temperature: number;
-  /** Keep the k most likely tokens; 0 = disabled (still capped at 1024 candidates, MAX_SAMPLING_CANDIDATES in runtime/sampler.ts). */
+  /** Keep the k most likely tokens; 0 = disabled (still capped at 1024 candidates, MAX_SAMPLING_CANDIDATES in reference/sample.ts). */
   readonly topK: number;
   /** Nucleus: keep the shortest most-likely prefix whose probability reaches top_p; in (0, 1], 1 = off. */
   readonly topP: number;

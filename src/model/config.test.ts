@@ -210,7 +210,7 @@ describe('GemmaConfig errors', () => {
   it('rejects another architecture, inconsistent head counts, an impossible KV sharing', () => {
     expectCode(
       () => config('E2B', (m) => (m['general.architecture'] = { type: GgufValueType.STRING, value: 'llama' })),
-      'BAD_CONFIG',
+      'UNSUPPORTED_ARCHITECTURE',
       /llama/,
     );
     expectCode(() => config('E4B', (m) => (m['gemma4.attention.head_count_kv'] = u32(3))), 'BAD_CONFIG', /head_count_kv/);

@@ -76,7 +76,7 @@ function bad(message: string, details: Record<string, unknown> = {}): GgufError 
 export function createGemmaConfig(header: GgufHeader, tensors: ConfigTensors = {}): GemmaConfig {
   const arch = getString(header, 'general.architecture');
   if (arch !== 'gemma4') {
-    throw bad(`general.architecture is "${arch}", not "gemma4": this runtime only runs Gemma 4 text models.`, { arch });
+    throw new GgufError('UNSUPPORTED_ARCHITECTURE', `general.architecture is "${arch}", not "gemma4": this runtime only runs Gemma 4 text models.`, { arch });
   }
   const numLayers = getU32(header, PREFIX + 'block_count');
   if (numLayers === 0) throw bad('gemma4.block_count is 0: the file has no decoder layers.');

@@ -42,6 +42,8 @@ export interface RunResult {
   /** 'all': one row per token; 'last': one row; 'none': empty. Only filled when `readLogits`. */
   readonly logits: Float32Array[];
   readonly dispatches: number;
+  /** True when `signal` was set between chunks and the rest of the tokens did not run. */
+  readonly aborted: boolean;
 }
 
 export class GemmaModel {
@@ -96,6 +98,7 @@ export class GemmaModel {
   }
 
   /**
+   * Model-internal (the token generator and tests use it; the runtime goes through TokenGenerator).
    * Runs `tokens` at positions position..position+n-1. With logits 'last', row 0 of forward.logits holds the last
    * token's raw logits after the submit (before softcap) and `after` ops (a sampler) run in the same submit.
    */
@@ -109,6 +112,8 @@ export class GemmaModel {
       readLogits?: boolean;
       step?: number;
       seed?: number;
+      /** Checked before every chunk but the first: a long prefill can be abandoned between chunks. */
+      signal?: { readonly aborted: boolean };
     } = {},
   ): Promise<RunResult> {
     if (tokens.length === 0) throw new RangeError('run: no tokens');
@@ -129,6 +134,7 @@ export class GemmaModel {
     let dispatches = 0;
     let offset = 0;
     for (let ci = 0; ci < chunks.length; ci++) {
+      if (ci > 0 && options.signal?.aborted) return { logits, dispatches, aborted: true };
       const rows = chunks[ci];
       const last = ci === chunks.length - 1;
       const chunk = tokens.slice(offset, offset + rows);
@@ -164,7 +170,7 @@ export class GemmaModel {
         for (let r = 0; r < headRows; r++) logits.push(all.slice(r * V, (r + 1) * V));
       }
     }
-    return { logits, dispatches };
+    return { logits, dispatches, aborted: false };
   }
 
   private async gatherPle(tokens: readonly number[]): Promise<Float32Array | undefined> {

@@ -6,10 +6,9 @@ import { REAL_MIXES, SHAPES, uniformMix, type FixtureOptions } from '../../scrip
 import { buildReferenceModel } from '../../scripts/fixtures/load-fixture.js';
 import { GgmlType } from '../gguf/types.js';
 import { createGpuContext, type GpuContext } from '../gpu/context.js';
-import { StagingReader } from '../gpu/readback.js';
-import { createGpuSampler } from '../kernels/sample.js';
 import { createReferenceState, forwardReference } from '../reference/forward.js';
 import { GemmaModel } from './gemma-model.js';
+import { GpuTokenGenerator, type SamplingParams } from './generator.js';
 
 // Tolerance: f32 GPU vs f64 reference through 5-6 random layers: |gpu - ref| <= ATOL + RTOL * |ref| (logits are
 // within ±30 after the softcap). Measured worst cases are printed by each test.
@@ -99,22 +98,21 @@ describe('tensors split below the binding limit', () => {
   });
 });
 
-/** Greedy continuation on the GPU (sampler with temperature 0, one id read back per token). */
+/** Greedy continuation on the GPU through the token generator (sampler with temperature 0, one id read back per token). */
 async function gpuGreedy(model: GemmaModel, prompt: number[], n: number): Promise<number[]> {
-  const f = model.forward;
-  const sampler = createGpuSampler(ctx, { logits: f.logits, vocabSize: model.config.vocabSize, step: f.decode.step, softcap: model.config.finalLogitSoftcap });
-  sampler.setParams({ temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1, presencePenalty: 0, frequencyPenalty: 0, logitBias: {} });
-  const reader = new StagingReader(ctx, 4);
-  const after = sampler.ops();
-  const copyAfter = (e: GPUCommandEncoder) => reader.copyFrom(e, sampler.outputToken);
-  const out: number[] = [];
-  await model.run(prompt, 'last', { after, copyAfter });
-  for (let i = 0; i < n; i++) {
-    const t = new Uint32Array(await reader.read())[0];
-    out.push(t);
-    if (i < n - 1) await model.run([t], 'last', { after, copyAfter });
+  const generator = new GpuTokenGenerator(ctx, model);
+  const sampling: SamplingParams = { temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1, presencePenalty: 0, frequencyPenalty: 0, logitBias: {}, seed: 0 };
+  try {
+    const out: number[] = [];
+    let t = (await generator.prefill(prompt, { sampling, step: 0 }))!.token;
+    for (let i = 0; i < n; i++) {
+      out.push(t);
+      if (i < n - 1) t = (await generator.next(t, { sampling, step: i + 1 })).token;
+    }
+    return out;
+  } finally {
+    generator.destroy();
   }
-  return out;
 }
 
 function referenceGreedy(ref: Ref, prompt: number[], n: number): { tokens: number[]; margins: number[] } {

@@ -1,7 +1,7 @@
 // Reads the tokenizer.ggml.* metadata of a GGUF header into plain arrays (TokenizerVocab), checking the
 // keys' types and lengths and which tokenizer the file asks for. Errors name the offending key.
-import { GgufValueType } from '../gguf/types.js';
-import type { GgufHeader, GgufMetadataEntry, GgufValue } from '../gguf/types.js';
+import { GgufValueType } from '../../gguf/types.js';
+import type { GgufHeader, GgufMetadataEntry, GgufValue } from '../../gguf/types.js';
 import { TokenizerError } from './tokenizer-errors.js';
 import type { TokenizerVocab } from './tokenizer-vocab.js';
 

@@ -1,4 +1,4 @@
-// The GPU sampler (kernels/sample.ts) against the CPU sampler that defines the semantics (runtime/sampler.ts):
+// The GPU sampler (kernels/sample.ts) against the CPU sampler that defines the semantics (reference/sample.ts):
 // greedy ids exactly, candidate sets exactly (duplicates at the k-th value, all three tie paths), each draw equal to
 // the CPU draw with the same counter-based uniform, and the empirical distribution by a chi-square test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,9 +20,9 @@ import {
   createGpuSampler,
   type GpuSampler,
   type GpuSamplerOptions,
-} from '../kernels/sample.js';
-import { createStepBuffer, writeStep } from '../kernels/step.js';
-import { seeded, testContext, upload } from '../kernels/test-helpers.js';
+} from './sample.js';
+import { createStepBuffer, writeStep } from './step.js';
+import { seeded, testContext, upload } from './test-helpers.js';
 import { softcapInPlace } from '../reference/math.js';
 import {
   MAX_SAMPLING_CANDIDATES,
@@ -31,12 +31,11 @@ import {
   countTokens,
   counterUniform,
   drawFromCumulative,
-  resolveSamplingParams,
   sampleCpu,
   samplingDistribution,
-  type SamplingParams,
   type TokenCounts,
-} from './sampler.js';
+} from '../reference/sample.js';
+import { resolveSamplingParams, type SamplingParams } from '../runtime/sampling-params.js';
 
 let ctx: GpuContext;
 let stepBuffer: GPUBuffer;

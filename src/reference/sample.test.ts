@@ -1,21 +1,18 @@
 // The CPU sampler stage by stage, with hand-computed cases, and parameter validation.
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_SAMPLING_PARAMS, SamplingParamsError, resolveSamplingParams, type SamplingParams } from '../runtime/sampling-params.js';
 import {
-  DEFAULT_SAMPLING_PARAMS,
   MAX_SAMPLING_CANDIDATES,
-  SamplingParamsError,
   adjustLogits,
   argmaxLowest,
   countTokens,
   counterUniform,
   drawFromCumulative,
   effectiveTopK,
-  resolveSamplingParams,
   sampleCpu,
   samplingDistribution,
   topKIndices,
-  type SamplingParams,
-} from './sampler.js';
+} from './sample.js';
 
 const params = (p: Partial<SamplingParams>) => resolveSamplingParams({ topK: 0, topP: 1, ...p });
 const near = (a: ArrayLike<number>, b: number[]) => {

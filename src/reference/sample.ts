@@ -1,41 +1,9 @@
-// Sampling parameters (Gemma 4 defaults, validation) and the CPU sampler that defines the exact semantics the GPU
-// sampler (kernels/sample.ts) implements: bias -> penalties -> greedy | temperature -> top-k -> softmax -> top-p
-// -> min-p -> renormalise -> draw. Logits arrive final-softcapped (the model's last step).
-import type { GpuSamplingParams } from '../kernels/sample.js';
+// The CPU sampler: the exact semantics the GPU sampler (kernels/sample.ts) implements: bias -> penalties -> greedy |
+// temperature -> top-k -> softmax -> top-p -> min-p -> renormalise -> draw. Logits arrive final-softcapped.
+import type { SamplingParams } from '../model/generator.js';
 
-/** Most candidates any sampling step considers: top_k = 0 (disabled) or top_k > this is capped here. */
+/** Most candidates any sampling step considers: top_k = 0 (disabled) or top_k > this is capped here (= kernels' SAMPLER_MAX_CANDIDATES, checked by the GPU test). */
 export const MAX_SAMPLING_CANDIDATES = 1024;
-
-/** The GPU sampler's parameters (documented there) plus the RNG seed. */
-export interface SamplingParams extends GpuSamplingParams {
-  /** u32 seed of the counter-based RNG (the draw of step s uses counterUniform(seed, s)). */
-  readonly seed: number;
-}
-
-/** Gemma 4's recommended sampling (gemma4-io.md §4): temperature 1, top_k 64, top_p 0.95; no min_p, no penalties. */
-export const DEFAULT_SAMPLING_PARAMS: SamplingParams = Object.freeze({
-  temperature: 1,
-  topK: 64,
-  topP: 0.95,
-  minP: 0,
-  repetitionPenalty: 1,
-  presencePenalty: 0,
-  frequencyPenalty: 0,
-  logitBias: Object.freeze({}),
-  seed: 0,
-});
-
-export class SamplingParamsError extends Error {
-  override readonly name = 'SamplingParamsError';
-  readonly code = 'INVALID_SAMPLING_PARAMS';
-  constructor(
-    readonly field: keyof SamplingParams,
-    readonly value: unknown,
-    message: string,
-  ) {
-    super(`${field}: ${message} (got ${String(value)})`);
-  }
-}
 
 /** Token id -> number of occurrences in the history the penalties look at. */
 export type TokenCounts = ReadonlyMap<number, number>;
@@ -46,44 +14,6 @@ export function countTokens(ids: Iterable<number>): Map<number, number> {
   const counts = new Map<number, number>();
   for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
   return counts;
-}
-
-/** Defaults overlaid with `params`, validated (throws SamplingParamsError). vocabSize, when given, bounds bias ids. */
-export function resolveSamplingParams(params: Partial<SamplingParams> = {}, vocabSize?: number): SamplingParams {
-  const defined = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
-  const p: SamplingParams = { ...DEFAULT_SAMPLING_PARAMS, ...defined };
-  validateSamplingParams(p, vocabSize);
-  return Object.freeze({ ...p, logitBias: Object.freeze({ ...p.logitBias }) });
-}
-
-export function validateSamplingParams(p: SamplingParams, vocabSize?: number): void {
-  const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-  if (!finite(p.temperature) || p.temperature < 0) {
-    throw new SamplingParamsError('temperature', p.temperature, 'must be a finite number >= 0 (0 = greedy)');
-  }
-  if (!Number.isInteger(p.topK) || p.topK < 0) {
-    throw new SamplingParamsError('topK', p.topK, 'must be an integer >= 0 (0 = disabled)');
-  }
-  if (!finite(p.topP) || p.topP <= 0 || p.topP > 1) throw new SamplingParamsError('topP', p.topP, 'must be in (0, 1]');
-  if (!finite(p.minP) || p.minP < 0 || p.minP > 1) throw new SamplingParamsError('minP', p.minP, 'must be in [0, 1]');
-  if (!finite(p.repetitionPenalty) || p.repetitionPenalty <= 0) {
-    throw new SamplingParamsError('repetitionPenalty', p.repetitionPenalty, 'must be a finite number > 0 (1 = off)');
-  }
-  if (!finite(p.presencePenalty)) throw new SamplingParamsError('presencePenalty', p.presencePenalty, 'must be a finite number');
-  if (!finite(p.frequencyPenalty)) throw new SamplingParamsError('frequencyPenalty', p.frequencyPenalty, 'must be a finite number');
-  if (typeof p.logitBias !== 'object' || p.logitBias === null || Array.isArray(p.logitBias)) {
-    throw new SamplingParamsError('logitBias', p.logitBias, 'must be an object mapping token ids to numbers');
-  }
-  for (const [key, bias] of Object.entries(p.logitBias)) {
-    const id = Number(key);
-    if (!/^\d+$/.test(key) || !Number.isSafeInteger(id) || (vocabSize !== undefined && id >= vocabSize)) {
-      throw new SamplingParamsError('logitBias', key, `keys must be token ids in [0, ${vocabSize ?? '2^53'})`);
-    }
-    if (!finite(bias)) throw new SamplingParamsError('logitBias', bias, `the bias of token ${key} must be a finite number`);
-  }
-  if (!Number.isInteger(p.seed) || p.seed < 0 || p.seed > 0xffffffff) {
-    throw new SamplingParamsError('seed', p.seed, 'must be an integer in [0, 2^32)');
-  }
 }
 
 /** Number of top-k candidates for a vocabulary of `vocabSize`: min(top_k or the cap, the cap, vocabSize). */

@@ -1,7 +1,7 @@
 // Tokenizer: the Gemma 4 tokenizer (SentencePiece-style BPE with byte fallback) built from GGUF metadata.
 // Text -> ids (special tokens verbatim, newline-run pre-split, spaces as ▁, merges by rank) and ids -> text,
 // including a streaming decoder that only ever returns complete characters.
-import type { GgufHeader } from '../gguf/types.js';
+import type { GgufHeader } from '../../gguf/types.js';
 import { BpeModel } from './bpe.js';
 import { SpecialTokenMatcher } from './special-token-matcher.js';
 import { TokenIndex, hashTokens } from './token-index.js';
@@ -175,6 +175,37 @@ export class Tokenizer {
       this.encodePlain(text, out);
     }
     if (options.addBos && this.bosId !== undefined && out[0] !== this.bosId) out.unshift(this.bosId);
+    return out;
+  }
+
+  /**
+   * A rendered prompt given as pieces: control tokens are recognised only inside `special` pieces (the template's
+   * structure); the other pieces are untrusted text whose `<|turn>` look-alikes stay ordinary characters. Plain text
+   * is joined across piece boundaries before BPE, so the ids equal encode(whole text) whenever the untrusted text
+   * holds no token look-alikes. Never adds BOS (the template writes `<bos>`).
+   */
+  encodeSegments(segments: Iterable<{ readonly text: string; readonly special: boolean }>): number[] {
+    const out: number[] = [];
+    let plain = '';
+    const flush = () => {
+      if (plain !== '') this.encodePlain(plain, out);
+      plain = '';
+    };
+    for (const seg of segments) {
+      if (!seg.special) {
+        plain += seg.text;
+        continue;
+      }
+      this.specials.split(
+        seg.text,
+        (text) => (plain += text),
+        (id) => {
+          flush();
+          out.push(id);
+        },
+      );
+    }
+    flush();
     return out;
   }
 
