@@ -9,7 +9,7 @@ const allowed = {
   kernels: ['gpu'],
   reference: [],
   cpu: ['gguf'],
-  model: ['kernels', 'gpu', 'gguf'],
+  model: ['kernels', 'gpu', 'gguf', 'cpu'],
   // runtime sees token ids and model types only: GPU work happens behind model/generator.ts's TokenGenerator.
   runtime: ['model', 'gguf'],
   storage: ['gguf'],
@@ -25,7 +25,8 @@ const typesFrom = { cpu: ['model'] };
 const layers = [...Object.keys(allowed), 'scripts', 'e2e'];
 // Single files a folder may import from an otherwise forbidden folder: the page-side API builds web-llm's
 // prebuiltAppConfig from the model registry (plain data, no storage code).
-const allowedFiles = { api: ['storage/registry'] };
+// model/cpu-generator.ts samples with the CPU sampler, whose home is the reference (one implementation, not two).
+const allowedFiles = { api: ['storage/registry'], model: ['reference/sample'] };
 
 // Value imports into forbidden folders are errors; type-only imports of the CPU reference's types are allowed
 // anywhere (the model builds reference weights). Tests (*.test.ts) are composition roots and are not restricted.

@@ -29,6 +29,8 @@ export function canShareMemory(): boolean {
 export interface CpuRunOptions {
   /** Skip layers >= F for rows whose logits are not needed (spec §3.5; exact). Default true. */
   readonly skipSharedLayersForUnusedRows?: boolean;
+  /** Checked between prefill chunks: when set, the run stops there (length counts the chunks that ran). */
+  readonly signal?: { readonly aborted: boolean };
 }
 
 interface Buffers {
@@ -49,6 +51,8 @@ interface Buffers {
 export class CpuForward {
   /** Positions processed so far (the KV caches hold them). */
   length = 0;
+  /** Whether the last run stopped early on its signal. */
+  aborted = false;
   readonly contextLength: number;
   private readonly chunk: number;
   private readonly caches: (KvRing | undefined)[];
@@ -64,11 +68,9 @@ export class CpuForward {
     this.contextLength = Math.min(options.contextLength ?? Math.min(config.contextLength, 4096), config.contextLength);
     this.chunk = options.chunk ?? 32;
     const C = this.chunk;
-    this.caches = config.layers.map((l) => {
-      if (!l.ownsKv) return undefined;
-      const capacity = l.window === undefined ? this.contextLength : Math.min(this.contextLength, l.window + C);
-      return createKvRing(capacity, l.numKvHeads * l.headDim);
-    });
+    // Sliding layers keep every position too (not a window + chunk ring): the position can then move back
+    // anywhere for prefix reuse. E2B at 4096 positions: 12 sliding caches x 2 x 256 x 4 B x 4096 = 100 MB.
+    this.caches = config.layers.map((l) => (l.ownsKv ? createKvRing(this.contextLength, l.numKvHeads * l.headDim) : undefined));
     const H = config.hiddenSize;
     const maxQ = Math.max(...config.layers.map((l) => l.numHeads * l.headDim));
     const maxKv = Math.max(...config.layers.map((l) => l.numKvHeads * l.headDim));
@@ -107,6 +109,12 @@ export class CpuForward {
     this.length = 0;
   }
 
+  /** Moves the position back to p (prefix reuse): later steps overwrite positions from p on. */
+  rewind(p: number): void {
+    if (!Number.isInteger(p) || p < 0 || p > this.length) throw new RangeError(`position can only move back, to [0, ${this.length}]; got ${p}`);
+    this.length = p;
+  }
+
   /** Stops helper threads (if any); the model is unusable afterwards. */
   close(): void {
     (this.products as { close?: () => void }).close?.();
@@ -125,7 +133,12 @@ export class CpuForward {
       if (!Number.isInteger(t) || t < 0 || t >= cfg.vocabSize) throw new RangeError(`token id ${t} is outside the vocabulary [0, ${cfg.vocabSize})`);
     }
     const out: Float32Array[] = [];
+    this.aborted = false;
     for (let c = 0; c < tokens.length; c += this.chunk) {
+      if (c > 0 && options.signal?.aborted) {
+        this.aborted = true;
+        return out;
+      }
       const part = tokens.slice(c, c + this.chunk);
       const last = c + this.chunk >= tokens.length;
       await this.runChunk(part, logits === 'all' ? 'all' : last ? 'last' : 'none', options.skipSharedLayersForUnusedRows ?? true, out);
