@@ -14,7 +14,7 @@ const allowed = {
   runtime: ['model', 'gguf'],
   storage: ['gguf'],
   api: [],
-  engine: ['runtime', 'model', 'kernels', 'gpu', 'gguf', 'storage', 'api'],
+  engine: ['runtime', 'model', 'cpu', 'kernels', 'gpu', 'gguf', 'storage', 'api'],
   app: ['api'],
   embed: ['api'],
   pwa: ['api'],

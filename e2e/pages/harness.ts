@@ -19,11 +19,12 @@ const describe = (e: unknown) =>
     : { code: 'NOT_ENGINE_ERROR', message: String(e), name: (e as Error)?.name };
 
 const harness = {
-  async load(url: string, contextLength = 256) {
+  /** GPU journeys force 'webgpu' (auto would pick the CPU path on SwiftShader's fallback adapter). */
+  async load(url: string, contextLength = 256, backend: 'auto' | 'webgpu' | 'cpu' = 'webgpu') {
     engine ??= createEngine();
     const progress: LoadProgress[] = [];
     try {
-      const info = await engine.load(url, { contextLength, onProgress: (p) => progress.push(p) });
+      const info = await engine.load(url, { contextLength, backend, onProgress: (p) => progress.push(p) });
       return { ok: true as const, info, phases: [...new Set(progress.map((p) => p.phase))] };
     } catch (e) {
       return { ok: false as const, error: describe(e) };
@@ -34,7 +35,7 @@ const harness = {
     engine ??= createEngine();
     try {
       const blob = await (await fetch(url)).blob();
-      const info = await engine.load(new File([blob], name));
+      const info = await engine.load(new File([blob], name), { backend: 'webgpu' });
       return { ok: true as const, info };
     } catch (e) {
       return { ok: false as const, error: describe(e) };
