@@ -10,6 +10,7 @@ import { createReferenceState, forwardReference, type ForwardOptions } from '../
 import type { DenseMatrix, Vec } from '../reference/math.js';
 import { dequantizeActivationsRef, quantizeActivationsRef } from '../reference/quantize-activations.js';
 import { CpuForward } from './forward.js';
+import type { ThreadedProducts } from './threads.js';
 import { layoutFormatOf } from './ggml-codes.js';
 
 // Same tolerance as the WebGPU forward test: |cpu - ref| <= ATOL + RTOL |ref|.
@@ -153,18 +154,24 @@ describe.each([
 });
 
 describe('threads', () => {
-  it.each([2, 3])('%i threads over one shared memory give the one-thread logits exactly', async (threads) => {
+  it.each([
+    [2, true],
+    [3, true],
+    [2, false],
+  ])('%i threads over one shared memory give the one-thread logits exactly (this thread works too: %s)', async (threads, callerWorks) => {
     const { spawnNodeWorker } = await import('../../scripts/node-cpu-threads.js');
     const ref = await buildReferenceModel({ shape: SHAPES.kquant, mix: REAL_MIXES.q4_k_m, seed: 70 });
     for (const activations of ['int8', 'f32'] as const) {
       const one = await CpuForward.load(ref.source, ref.header, ref.config, { contextLength: 64, chunk: 8, activations });
-      const many = await CpuForward.load(ref.source, ref.header, ref.config, { contextLength: 64, chunk: 8, activations, threads, spawn: spawnNodeWorker });
+      const many = await CpuForward.load(ref.source, ref.header, ref.config, { contextLength: 64, chunk: 8, activations, threads, spawn: spawnNodeWorker, callerWorks });
       try {
         expect(many.products.threads).toBe(threads);
         const a = await one.run(TOKENS, 'all');
         const b = await many.run(TOKENS, 'all');
         expect(b).toEqual(a);
         expect(await many.run([7], 'last')).toEqual(await one.run([7], 'last'));
+        // Chunks come from a shared counter, so only a caller that takes none proves the helpers compute.
+        if (!callerWorks) expect((many.products as ThreadedProducts).helperChunks()).toBeGreaterThan(0);
       } finally {
         many.close();
       }

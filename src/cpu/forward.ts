@@ -18,6 +18,8 @@ export interface CpuForwardOptions extends ProductOptions {
   /** Threads for the products, this one included (default 1); more need `spawn` and SharedArrayBuffer. */
   readonly threads?: number;
   readonly spawn?: SpawnWorker;
+  /** Tests: false leaves all product work to the helper threads. */
+  readonly callerWorks?: boolean;
 }
 
 /** Whether this context can share wasm memory between threads (cross-origin isolated pages, Node). */

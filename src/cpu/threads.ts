@@ -14,13 +14,20 @@ export interface ThreadOptions extends ProductOptions {
   /** Threads in all, this one included (>= 2). */
   readonly threads: number;
   readonly spawn: SpawnWorker;
+  /** Tests: false leaves every chunk to the helpers (proves they compute), default true. */
+  readonly callerWorks?: boolean;
 }
 
-// Control block (Int32 slots): 0 generation, 1 command (0 run, 1 exit), 2 job count, 3 done count, 4 threads.
-// Jobs from slot 8, JOB_INTS each: kernel id, w, x, xs, xsum, y, K, g0, g1, M, stride.
+// Control block (Int32 slots): 0 generation, 1 command (0 run, 1 exit), 2 job count, 3 chunks done, 4 next chunk,
+// 5 total chunks, 6 groups per chunk, 7 chunks run by helpers so far (statistics). Jobs from slot 8, JOB_INTS each: kernel id, w, x, xs, xsum, y, K, g0, g1, M,
+// stride, first chunk. Work is handed out in chunks of row groups from a shared counter (not fixed slices), so a
+// helper the OS deschedules (more threads than free cores) delays a product by one chunk, not by its whole share.
 const JOB_INTS = 12;
 const MAX_JOBS = 8;
 const CTRL_INTS = 8 + MAX_JOBS * JOB_INTS;
+/** Row groups per chunk: 32 groups = 128 rows, ~10-20 us of work at decode. */
+const CHUNK_GROUPS = 32;
+const CLOSED = 0x3fffffff;
 
 const KERNEL_NAMES = [
   'matvec_q4s_int', 'matvec_q4o_int', 'matvec_i8_int', 'matvec_i8o_int', 'matvec_i8g16_int',
@@ -36,11 +43,27 @@ interface WorkerInit {
 }
 
 /**
- * The helper's whole program. Self-contained (it is sent as text): no imports, no closures over this module.
- * Slot 4 holds the thread count; helper `index` takes the index-th of `threads` equal slices of each job's groups.
+ * Takes chunks from the control block until none is left; returns how many it ran. Shared by the caller and the
+ * helpers (the helpers get it as text, so it closes over nothing).
  */
-function helperMain(init: WorkerInit): void {
-  const { module, memory, ctrl, index, names } = init;
+function drainChunks(c: Int32Array, fns: ((...a: number[]) => void)[]): number {
+  let ran = 0;
+  for (;;) {
+    const i = Atomics.add(c, 4, 1);
+    if (i >= c[5]) return ran;
+    let j = c[2] - 1;
+    while (c[8 + 12 * j + 11] > i) j--;
+    const o = 8 + 12 * j;
+    const g0 = c[o + 7] + (i - c[o + 11]) * c[6];
+    const g1 = Math.min(g0 + c[6], c[o + 8]);
+    fns[c[o]](c[o + 1], c[o + 2], c[o + 3], c[o + 4], c[o + 5], c[o + 6], g0, g1, c[o + 9], c[o + 10]);
+    ran++;
+  }
+}
+
+/** The helper's whole program. Self-contained (it is sent as text with drainChunks): no imports, no closures. */
+function helperMain(init: WorkerInit, drain: typeof drainChunks): void {
+  const { module, memory, ctrl, names } = init;
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const ex = instance.exports as Record<string, (...a: number[]) => void>;
   const fns = names.map((n) => ex[n]);
@@ -56,16 +79,11 @@ function helperMain(init: WorkerInit): void {
     }
     seen = Atomics.load(c, 0);
     if (c[1] === 1) return;
-    const threads = c[4];
-    for (let j = 0, n = c[2]; j < n; j++) {
-      const o = 8 + 12 * j;
-      const g0 = c[o + 7];
-      const span = c[o + 8] - g0;
-      const a = g0 + Math.floor((span * index) / threads);
-      const b = g0 + Math.floor((span * (index + 1)) / threads);
-      if (b > a) fns[c[o]](c[o + 1], c[o + 2], c[o + 3], c[o + 4], c[o + 5], c[o + 6], a, b, c[o + 9], c[o + 10]);
+    const ran = drain(c, fns);
+    if (ran > 0) {
+      Atomics.add(c, 7, ran);
+      Atomics.add(c, 3, ran);
     }
-    Atomics.add(c, 3, 1);
   }
 }
 
@@ -74,9 +92,9 @@ export function helperSource(env: 'web' | 'node'): string {
   // Bound to a local name: a minifier may rename the declaration itself.
   const start =
     env === 'web'
-      ? 'self.onmessage = (e) => { self.onmessage = null; main(e.data); close(); };'
-      : "require('node:worker_threads').parentPort.once('message', (m) => { main(m); process.exit(0); });";
-  return `const main = ${helperMain.toString()};\n${start}\n`;
+      ? 'self.onmessage = (e) => { self.onmessage = null; main(e.data, drain); close(); };'
+      : "require('node:worker_threads').parentPort.once('message', (m) => { main(m, drain); process.exit(0); });";
+  return `const drain = ${drainChunks.toString()};\nconst main = ${helperMain.toString()};\n${start}\n`;
 }
 
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
@@ -87,6 +105,8 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
 }
 
 export interface ThreadedProducts extends Products {
+  /** Chunks of row groups the helpers (not this thread) have run so far. */
+  helperChunks(): number;
   /** Stops the helpers. */
   close(): void;
 }
@@ -109,6 +129,8 @@ export async function createThreadedProducts(options: ThreadOptions): Promise<Th
   }
   const mode = options.activations ?? 'int8';
   const ids = new Map(KERNEL_NAMES.map((n, i) => [n, i]));
+  const callerWorks = options.callerWorks ?? true;
+  const fns = KERNEL_NAMES.map((n) => (...args: number[]) => kernels.call(n, args));
   let closed = false;
 
   return {
@@ -122,26 +144,29 @@ export async function createThreadedProducts(options: ThreadOptions): Promise<Th
       if (closed) throw new Error('threaded products used after close()');
       for (let start = 0; start < ws.length; start += MAX_JOBS) {
         const part = ws.slice(start, start + MAX_JOBS);
-        const jobs = part.map((w, i) => {
-          const a = kernels.kernelArgs(w, ys[start + i]);
-          return [ids.get(a.name)!, ...a.args];
+        // Close the counter first: a late helper still draining the previous list takes nothing from this one.
+        Atomics.store(c, 4, CLOSED);
+        let chunks = 0;
+        part.forEach((w, j) => {
+          const a = kernels.kernelArgs(w, ys[start + j]);
+          c.set([ids.get(a.name)!, ...a.args, chunks], 8 + JOB_INTS * j);
+          chunks += Math.ceil(w.groups / CHUNK_GROUPS);
         });
-        jobs.forEach((job, j) => c.set(job, 8 + JOB_INTS * j));
-        c[2] = jobs.length;
+        c[2] = part.length;
+        c[5] = chunks;
+        c[6] = CHUNK_GROUPS;
         Atomics.store(c, 3, 0);
+        Atomics.store(c, 4, 0);
         Atomics.add(c, 0, 1);
         Atomics.notify(c, 0);
-        // This thread's share: slice 0 of each job.
-        for (const job of jobs) {
-          const g0 = job[7];
-          const b = g0 + Math.floor((job[8] - g0) / threads);
-          if (b > g0) kernels.call(KERNEL_NAMES[job[0]], [job[1], job[2], job[3], job[4], job[5], job[6], g0, b, job[9], job[10]]);
-        }
-        while (Atomics.load(c, 3) !== threads - 1) {
-          // spin: the helpers finish within microseconds of this thread
+        const mine = callerWorks ? drainChunks(c, fns) : 0;
+        if (mine > 0) Atomics.add(c, 3, mine);
+        while (Atomics.load(c, 3) !== chunks) {
+          // spin: helpers finish their last chunk within microseconds
         }
       }
     },
+    helperChunks: () => Atomics.load(c, 7),
     close() {
       if (closed) return;
       closed = true;
