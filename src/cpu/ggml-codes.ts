@@ -150,7 +150,7 @@ export function decodeRows(type: GgmlType, bytes: Uint8Array, rows: number, cols
 }
 
 /** ggml's get_scale_min_k4 for the 12 packed scale bytes of a Q4_K/Q5_K super-block. */
-function unpackScalesMins(src: Uint8Array, o: number, sc: Uint8Array, mn: Uint8Array): void {
+export function unpackScalesMins(src: Uint8Array, o: number, sc: Uint8Array, mn: Uint8Array): void {
   for (let j = 0; j < 4; j++) {
     sc[j] = src[o + j] & 63;
     mn[j] = src[o + j + 4] & 63;

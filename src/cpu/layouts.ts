@@ -3,7 +3,7 @@
 // Q4 codes keep ggml's nibble order (low nibble = column j, high = column j + 16 of the block).
 import { f16ToF32Table } from '../gguf/half.js';
 import { GgmlType } from '../gguf/types.js';
-import { decodeRows, type DecodedRows } from './ggml-codes.js';
+import { decodeRows, unpackScalesMins, type DecodedRows } from './ggml-codes.js';
 import { BLOCK_BYTES, type LayoutFormat } from './wat/kernels-wat.js';
 
 export interface PackedLayout {
@@ -23,6 +23,7 @@ export function packedByteSize(format: LayoutFormat, rows: number, cols: number)
 export function packGgml(type: GgmlType, bytes: Uint8Array, rows: number, cols: number, out?: Uint8Array): PackedLayout {
   if (cols % 32 !== 0) throw new RangeError(`packGgml: ${cols} columns is not a multiple of 32`);
   if (type === GgmlType.Q4_0 || type === GgmlType.Q4_1 || type === GgmlType.Q8_0) return packBlocks32(type, bytes, rows, cols, out);
+  if (type === GgmlType.Q4_K || type === GgmlType.Q6_K) return packSuperBlocks(type, bytes, rows, cols, out);
   return packDecoded(decodeRows(type, bytes, rows, cols), rows, cols, out);
 }
 
@@ -99,6 +100,75 @@ export function packDecoded(d: DecodedRows, rows: number, cols: number, out?: Ui
     }
   }
   return { format, rows, cols, groups, bytes };
+}
+
+const kSc = new Uint8Array(8);
+const kMn = new Uint8Array(8);
+const q6Codes = new Int8Array(256);
+
+/**
+ * Fast path for Q4_K (-> q4o) and Q6_K (-> i8g16), the K-quants of the common mixes: one pass per super-block
+ * straight into the layout. Same bytes as the generic path (tested).
+ */
+function packSuperBlocks(type: GgmlType, bytes: Uint8Array, rows: number, cols: number, out?: Uint8Array): PackedLayout {
+  const q4 = type === GgmlType.Q4_K;
+  const format = q4 ? 'q4o' : 'i8g16';
+  const groups = Math.ceil(rows / 4);
+  const nb = cols / 32;
+  const bb = BLOCK_BYTES[format];
+  const size = groups * nb * bb;
+  const dst = out ? out.subarray(0, size) : new Uint8Array(size);
+  if (dst.length < size) throw new RangeError(`packGgml: output holds ${dst.length} bytes, ${size} needed`);
+  if (rows % 4 !== 0) dst.fill(0);
+  const f32 = new Float32Array(dst.buffer, dst.byteOffset, size / 4);
+  const t = f16ToF32Table();
+  const sbBytes = q4 ? 144 : 210;
+  const nsb = cols / 256;
+  for (let row = 0; row < rows; row++) {
+    const r = row & 3;
+    const groupBase = (row >> 2) * nb * bb;
+    for (let sb = 0; sb < nsb; sb++) {
+      const o = (row * nsb + sb) * sbBytes;
+      if (q4) {
+        const d = t[bytes[o] | (bytes[o + 1] << 8)];
+        const dmin = t[bytes[o + 2] | (bytes[o + 3] << 8)];
+        unpackScalesMins(bytes, o + 4, kSc, kMn);
+        for (let sub = 0; sub < 8; sub++) {
+          const base = groupBase + (8 * sb + sub) * bb;
+          f32[(base >> 2) + r] = Math.fround(d * kSc[sub]);
+          f32[(base >> 2) + 4 + r] = -Math.fround(dmin * kMn[sub]);
+          const qs = o + 16 + 32 * (sub >> 1);
+          const at = base + 32 + 16 * r;
+          if (sub & 1) for (let j = 0; j < 16; j++) dst[at + j] = (bytes[qs + j] >> 4) | (bytes[qs + j + 16] & 0xf0);
+          else for (let j = 0; j < 16; j++) dst[at + j] = (bytes[qs + j] & 15) | ((bytes[qs + j + 16] & 15) << 4);
+        }
+      } else {
+        const d = t[bytes[o + 208] | (bytes[o + 209] << 8)];
+        for (let h = 0; h < 2; h++) {
+          const ql = o + 64 * h;
+          const qh = o + 128 + 32 * h;
+          const y = 128 * h;
+          for (let l = 0; l < 32; l++) {
+            const lo = bytes[ql + l];
+            const hi = bytes[ql + l + 32];
+            const bits = bytes[qh + l];
+            q6Codes[y + l] = ((lo & 15) | ((bits & 3) << 4)) - 32;
+            q6Codes[y + l + 32] = ((hi & 15) | (((bits >> 2) & 3) << 4)) - 32;
+            q6Codes[y + l + 64] = ((lo >> 4) | (((bits >> 4) & 3) << 4)) - 32;
+            q6Codes[y + l + 96] = ((hi >> 4) | (((bits >> 6) & 3) << 4)) - 32;
+          }
+        }
+        for (let b = 0; b < 8; b++) {
+          const base = groupBase + (8 * sb + b) * bb;
+          f32[(base >> 2) + r] = Math.fround(d * ((bytes[o + 192 + 2 * b] << 24) >> 24));
+          f32[(base >> 2) + 4 + r] = Math.fround(d * ((bytes[o + 193 + 2 * b] << 24) >> 24));
+          const at = base + 32 + 32 * r;
+          for (let j = 0; j < 32; j++) dst[at + j] = q6Codes[32 * b + j] & 255;
+        }
+      }
+    }
+  }
+  return { format, rows, cols, groups, bytes: dst };
 }
 
 /** Reads rows [first, first + count) of a packed layout back to f32 (embedding gathers; tests' reference). */
