@@ -92,6 +92,17 @@ export async function loadCpuWeights(
     return w;
   };
 
+  // Grow wasm memory once for every matrix this load packs (16 bytes of alignment slack each).
+  const packedNames = header.tensors.filter((t) => t.dims.length === 2 && t.name !== 'per_layer_token_embd.weight');
+  let total = 0;
+  for (const t of packedNames) {
+    const shared = /^blk\.(\d+)\.attn_[kv]\./.exec(t.name);
+    if (shared && !config.layers[Number(shared[1])].ownsKv) continue;
+    if (t.name === 'token_embd.weight' && byName.has('output.weight')) continue;
+    total += Math.ceil(t.dims[1] / 4) * (t.dims[0] / 32) * BLOCK_BYTES[layoutFormatOf(t.type)] + 16;
+  }
+  kernels.arena.reserve(total);
+
   const layers: CpuLayerWeights[] = [];
   const P = config.pleWidth;
   for (const layer of config.layers) {

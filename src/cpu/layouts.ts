@@ -53,7 +53,10 @@ function packBlocks32(type: GgmlType, bytes: Uint8Array, rows: number, cols: num
     for (let b = 0; b < nb; b++, src += srcBlock, base += bb) {
       f32[(base >> 2) + r] = t[bytes[src] | (bytes[src + 1] << 8)];
       if (hasMin) f32[(base >> 2) + 4 + r] = t[bytes[src + 2] | (bytes[src + 3] << 8)];
-      dst.set(bytes.subarray(src + codesIn, src + codesIn + codeBytes), base + codesAt + codeBytes * r);
+      // A plain loop: a subarray per block would allocate millions of views (GC dominated the load).
+      const from = src + codesIn;
+      const to = base + codesAt + codeBytes * r;
+      for (let j = 0; j < codeBytes; j++) dst[to + j] = bytes[from + j];
     }
   }
   return { format, rows, cols, groups, bytes: dst };

@@ -55,6 +55,13 @@ export class WasmArena {
     return at;
   }
 
+  /** Grows the memory once for `bytes` more (many small grows cost seconds over a multi-GB load). */
+  reserve(bytes: number): void {
+    const end = ((this.top + 15) & ~15) + bytes;
+    const have = this.memory.buffer.byteLength;
+    if (end > have && end <= MAX_PAGES * PAGE) this.memory.grow(Math.ceil((end - have) / PAGE));
+  }
+
   get used(): number {
     return this.top;
   }
