@@ -1,13 +1,34 @@
-// npm run bench:cpu [-- --models e2b-q4_0,e2b-q4_k_m --prompt 64 --decode 16 --activations int8|f32 --relaxed true|false --threads N]
-// The CPU path in Node on generated E2B/E4B-shaped files: load (repack) time, prefill and decode tokens/s, wasm
-// memory, effective GB/s of packed weights per decode token next to a wasm streaming read measured in the same run.
+// npm run bench:cpu [-- --models e2b-q4_0,e2b-q4_k_m --where node|chromium|both --isolated true|false|both
+//   --prompt 64 --decode 16 --activations int8|f32 --relaxed true|false --threads N]
+// The CPU path on generated E2B/E4B-shaped files, in Node and/or headless Chromium (the page cross-origin isolated
+// or not): load (repack) time, prefill and decode tokens/s, memory, effective GB/s of packed weights per decode token
+// next to a wasm streaming read measured in the same run.
 import { parseArgs } from 'node:util';
 import { CpuForward } from '../src/cpu/forward.js';
 import { readGgufHeader } from '../src/gguf/reader.js';
 import { loadGemmaConfig } from '../src/model/load-config.js';
 import { ensureBenchModel } from './bench-models.js';
+import { startHarness } from './browser-harness.js';
 import { openFileSource } from './node-file-source.js';
 import { spawnNodeWorker } from './node-cpu-threads.js';
+
+interface Row {
+  name: string;
+  where: string;
+  activations: string;
+  relaxed: boolean;
+  threads: number;
+  loadSeconds: number;
+  prefillTokensPerSecond: number;
+  ttftSeconds: number;
+  decodeTokensPerSecond: number;
+  packedMB: number;
+  wasmMemoryMB: number;
+  rssMB: number;
+  fileMB: number;
+  effectiveGBps: number;
+  streamReadGBps: number;
+}
 
 const argmax = (z: Float32Array) => z.reduce((best, v, i) => (v > z[best] ? i : best), 0);
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
@@ -21,12 +42,56 @@ async function main() {
       activations: { type: 'string', default: 'int8' },
       relaxed: { type: 'string' },
       ctx: { type: 'string', default: '1024' },
-      threads: { type: 'string', default: '1' },
+      threads: { type: 'string' },
+      where: { type: 'string', default: 'node' },
+      isolated: { type: 'string', default: 'true' },
     },
   });
-  const rows = [];
+  const rows: Row[] = [];
+  const where = values.where === 'both' ? ['node', 'chromium'] : [values.where!];
   for (const name of values.models!.split(',')) {
     const path = await ensureBenchModel(name);
+    if (where.includes('chromium')) {
+      for (const isolated of values.isolated === 'both' ? [true, false] : [values.isolated === 'true']) {
+        const h = await startHarness({ crossOriginIsolated: isolated, onConsole: (t) => /error/i.test(t) && console.error(`[page] ${t}`) });
+        try {
+          h.files.serve('/model.gguf', path);
+          await h.page.waitForFunction(() => document.title === 'ready');
+          const o = {
+            promptTokens: Number(values.prompt),
+            decodeTokens: Number(values.decode),
+            contextLength: Number(values.ctx),
+            threads: values.threads === undefined ? undefined : Number(values.threads),
+            activations: values.activations as 'int8' | 'f32',
+          };
+          const r = (await h.page.evaluate(
+            ([url, opts]) => (window as never as { harness: { benchCpu(u: string, o: unknown): Promise<unknown> } }).harness.benchCpu(url, opts),
+            [`${h.files.url}/model.gguf`, o] as const,
+          )) as Record<string, number | string | boolean>;
+          rows.push({
+            name,
+            where: `chromium${r.crossOriginIsolated ? ' isolated' : ''}`,
+            activations: String(r.activations),
+            relaxed: r.simd === 'relaxed',
+            threads: Number(r.threads),
+            loadSeconds: Number(r.loadMs) / 1000,
+            prefillTokensPerSecond: Number(r.prefillTokensPerSecond),
+            ttftSeconds: Number(r.ttftMs) / 1000,
+            decodeTokensPerSecond: Number(r.decodeTokensPerSecond),
+            packedMB: Number(r.packedBytes) / 1e6,
+            wasmMemoryMB: Number(r.wasmBytes) / 1e6,
+            rssMB: NaN,
+            fileMB: Number(r.fileBytes) / 1e6,
+            effectiveGBps: Number(r.effectiveGBps),
+            streamReadGBps: Number(r.streamReadGBps),
+          });
+          console.error(JSON.stringify(rows.at(-1)));
+        } finally {
+          await h.close();
+        }
+      }
+    }
+    if (!where.includes('node')) continue;
     const source = await openFileSource(path);
     const header = await readGgufHeader(source);
     const config = await loadGemmaConfig(source, header);
@@ -35,7 +100,7 @@ async function main() {
       contextLength: Number(values.ctx),
       activations: values.activations as 'int8' | 'f32',
       relaxed: values.relaxed === undefined ? undefined : values.relaxed === 'true',
-      threads: Number(values.threads),
+      threads: Number(values.threads ?? 1),
       spawn: spawnNodeWorker,
     });
     const loadMs = performance.now() - t0;
@@ -59,16 +124,16 @@ async function main() {
       steps.push(performance.now() - d0);
     }
     const stepMs = median(steps);
-    const row = {
+    const row: Row = {
       name,
-      activations: values.activations,
+      where: 'node',
+      activations: values.activations!,
       relaxed: k.relaxed,
       threads: model.products.threads,
       loadSeconds: loadMs / 1000,
       prefillTokensPerSecond: prompt.length / (prefillMs / 1000),
       ttftSeconds: prefillMs / 1000,
       decodeTokensPerSecond: 1000 / stepMs,
-      decodeP95Ms: [...steps].sort((a, b) => a - b)[Math.floor(steps.length * 0.95)],
       packedMB: w.packedBytes / 1e6,
       wasmMemoryMB: k.arena.memory.buffer.byteLength / 1e6,
       rssMB: process.memoryUsage().rss / 1e6,
@@ -82,11 +147,11 @@ async function main() {
   }
   console.log(JSON.stringify(rows, null, 2));
   const f = (v: number, d = 2) => v.toFixed(d);
-  console.log('\n| model | mode | threads | decode tok/s | prefill tok/s | TTFT s | load s | packed MB | wasm MB | RSS MB | file MB | effective GB/s | stream GB/s |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('\n| model | where | mode | threads | decode tok/s | prefill tok/s | TTFT s | load s | packed MB | wasm MB | RSS MB | file MB | effective GB/s | stream GB/s |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(
-      `| ${r.name} | ${r.activations}${r.relaxed ? ' relaxed' : ' simd'} | ${r.threads} | ${f(r.decodeTokensPerSecond)} | ${f(r.prefillTokensPerSecond)} | ${f(r.ttftSeconds, 1)} | ${f(r.loadSeconds, 1)} | ${f(r.packedMB, 0)} | ${f(r.wasmMemoryMB, 0)} | ${f(r.rssMB, 0)} | ${f(r.fileMB, 0)} | ${f(r.effectiveGBps)} | ${f(r.streamReadGBps)} |`,
+      `| ${r.name} | ${r.where} | ${r.activations}${r.relaxed ? ' relaxed' : ' simd'} | ${r.threads} | ${f(r.decodeTokensPerSecond)} | ${f(r.prefillTokensPerSecond)} | ${f(r.ttftSeconds, 1)} | ${f(r.loadSeconds, 1)} | ${f(r.packedMB, 0)} | ${f(r.wasmMemoryMB, 0)} | ${f(r.rssMB, 0)} | ${f(r.fileMB, 0)} | ${f(r.effectiveGBps)} | ${f(r.streamReadGBps)} |`,
     );
   }
 }

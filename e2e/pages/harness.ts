@@ -7,6 +7,7 @@ import { readGgufHeader } from '../../src/gguf/reader.js';
 import { createGpuContext } from '../../src/gpu/context.js';
 import { GemmaModel } from '../../src/model/gemma-model.js';
 import { runBench, type BenchOptions } from './bench-run.js';
+import { runCpuBench, type CpuBenchOptions } from './cpu-bench-run.js';
 import { runKernelBench, type KernelBenchOptions } from './kernel-bench-run.js';
 import { openHttpSource } from '../../src/storage/http-source.js';
 
@@ -63,6 +64,7 @@ const harness = {
     }
   },
   bench: (url: string, options: BenchOptions) => runBench(url, options),
+  benchCpu: (url: string, options: CpuBenchOptions) => runCpuBench(url, options),
   kernelBench: (options: KernelBenchOptions) => runKernelBench(options),
   /** The engine itself, for tests that script it with page.evaluate. */
   engine: () => (engine ??= createEngine()),
