@@ -1,8 +1,10 @@
-// Threads for the products: N - 1 helper workers instantiate the same kernels over one shared wasm memory; each
-// product's row groups are split N ways. Within a token nobody sleeps or posts messages: the caller publishes a job
-// list in a control block of the shared memory and bumps a generation counter, helpers spin on it, the caller runs
-// its own share and spins on a done counter (perf-notes §10: a spin barrier costs ~1 us, postMessage 65-500 us).
-// Helpers fall back to Atomics.wait after spinning idle for a while (between tokens), so an idle model costs no CPU.
+// Threads for the products: N - 1 helper workers instantiate the same kernels over one shared wasm memory and
+// share each product's row groups. Within a token nobody posts messages: the caller publishes a job list in a
+// control block of the shared memory and bumps a generation counter, everyone takes chunks of row groups from an
+// atomic counter, the caller spins on a done counter (perf-notes §10: a spin barrier costs ~1 us, postMessage
+// 65-500 us).
+// Helpers fall back to Atomics.wait after ~65k idle spins (tens of microseconds): long spins starve the caller on a
+// machine with more runnable threads than cores, and between tokens an idle model costs no CPU.
 import { KERNEL_WASM_BASE64 } from './generated/kernels-wasm.js';
 import type { Products, ProductOptions } from './products.js';
 import { CpuKernels, supportsRelaxedSimd, WasmArena, type WasmWeight } from './wasm-kernels.js';
@@ -72,7 +74,7 @@ function helperMain(init: WorkerInit, drain: typeof drainChunks): void {
   for (;;) {
     let spins = 0;
     while (Atomics.load(c, 0) === seen) {
-      if (++spins > 4_000_000) {
+      if (++spins > 1 << 16) {
         Atomics.wait(c, 0, seen, 50);
         spins = 0;
       }
