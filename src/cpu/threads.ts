@@ -20,16 +20,21 @@ export interface ThreadOptions extends ProductOptions {
   readonly callerWorks?: boolean;
 }
 
-// Control block (Int32 slots): 0 generation, 1 command (0 run, 1 exit), 2 job count, 3 chunks done, 4 next chunk,
-// 5 total chunks, 6 groups per chunk, 7 chunks run by helpers so far (statistics). Jobs from slot 8, JOB_INTS each: kernel id, w, x, xs, xsum, y, K, g0, g1, M,
-// stride, first chunk. Work is handed out in chunks of row groups from a shared counter (not fixed slices), so a
-// helper the OS deschedules (more threads than free cores) delays a product by one chunk, not by its whole share.
+// Control block (Int32 slots): 0 generation, 1 command (0 run, 1 exit), 2 job count, 3 chunks done, 4 ticket,
+// 5/6 total chunks of even/odd epochs, 7 chunks run by helpers so far (statistics), 8 epoch, 9 groups per chunk.
+// Jobs from slot 16, JOB_INTS each: kernel id, w, x, xs, xsum, y, K, g0, g1, M, stride, first chunk.
+// Work is handed out in chunks of row groups from a shared ticket counter (not fixed slices), so a helper the OS
+// deschedules (more threads than free cores) delays a product by one chunk, not by its whole share. A ticket is
+// (epoch << 19) | chunk index: a thread holding a ticket drawn for an earlier job list sees the epoch differ (or its
+// index past that list's total) and takes nothing, even when it was descheduled across a whole publish.
 const JOB_INTS = 12;
 const MAX_JOBS = 8;
-const CTRL_INTS = 8 + MAX_JOBS * JOB_INTS;
+const HEADER_INTS = 16;
+const CTRL_INTS = HEADER_INTS + MAX_JOBS * JOB_INTS;
 /** Row groups per chunk: 32 groups = 128 rows, ~10-20 us of work at decode. */
 const CHUNK_GROUPS = 32;
-const CLOSED = 0x3fffffff;
+const EPOCH_SHIFT = 19;
+const EPOCH_MASK = 0xfff;
 
 const KERNEL_NAMES = [
   'matvec_q4s_int', 'matvec_q4o_int', 'matvec_i8_int', 'matvec_i8o_int', 'matvec_i8g16_int',
@@ -51,13 +56,17 @@ interface WorkerInit {
 function drainChunks(c: Int32Array, fns: ((...a: number[]) => void)[]): number {
   let ran = 0;
   for (;;) {
-    const i = Atomics.add(c, 4, 1);
-    if (i >= c[5]) return ran;
+    const ticket = Atomics.add(c, 4, 1);
+    const epoch = (ticket >>> 19) & 0xfff;
+    const i = ticket & 0x7ffff;
+    // Total first, epoch second: if the epoch still matches, the total read belongs to this epoch.
+    const total = Atomics.load(c, 5 + (epoch & 1));
+    if (Atomics.load(c, 8) !== epoch || i >= total) return ran;
     let j = c[2] - 1;
-    while (c[8 + 12 * j + 11] > i) j--;
-    const o = 8 + 12 * j;
-    const g0 = c[o + 7] + (i - c[o + 11]) * c[6];
-    const g1 = Math.min(g0 + c[6], c[o + 8]);
+    while (c[16 + 12 * j + 11] > i) j--;
+    const o = 16 + 12 * j;
+    const g0 = c[o + 7] + (i - c[o + 11]) * c[9];
+    const g1 = Math.min(g0 + c[9], c[o + 8]);
     fns[c[o]](c[o + 1], c[o + 2], c[o + 3], c[o + 4], c[o + 5], c[o + 6], g0, g1, c[o + 9], c[o + 10]);
     ran++;
   }
@@ -69,7 +78,7 @@ function helperMain(init: WorkerInit, drain: typeof drainChunks): void {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const ex = instance.exports as Record<string, (...a: number[]) => void>;
   const fns = names.map((n) => ex[n]);
-  const c = new Int32Array(memory.buffer, ctrl, 8 + 8 * 12);
+  const c = new Int32Array(memory.buffer, ctrl, 16 + 8 * 12);
   let seen = Atomics.load(c, 0);
   for (;;) {
     let spins = 0;
@@ -123,7 +132,8 @@ export async function createThreadedProducts(options: ThreadOptions): Promise<Th
   const module = await WebAssembly.compile(decodeBase64(KERNEL_WASM_BASE64[relaxed ? 'relaxedShared' : 'simdShared']));
   const ctrl = arena.alloc(4 * CTRL_INTS);
   const c = new Int32Array(arena.memory.buffer, ctrl, CTRL_INTS);
-  c[4] = threads;
+  c[9] = CHUNK_GROUPS;
+  let epoch = 0;
   const workers: ReturnType<SpawnWorker>[] = [];
   for (let i = 1; i < threads; i++) {
     const init: WorkerInit = { module, memory: arena.memory, ctrl, index: i, names: KERNEL_NAMES };
@@ -146,19 +156,20 @@ export async function createThreadedProducts(options: ThreadOptions): Promise<Th
       if (closed) throw new Error('threaded products used after close()');
       for (let start = 0; start < ws.length; start += MAX_JOBS) {
         const part = ws.slice(start, start + MAX_JOBS);
-        // Close the counter first: a late helper still draining the previous list takes nothing from this one.
-        Atomics.store(c, 4, CLOSED);
+        // Every chunk of the previous list is done, so nobody holds a valid ticket: rewrite, then open a new epoch.
+        epoch = (epoch + 1) & EPOCH_MASK;
         let chunks = 0;
         part.forEach((w, j) => {
           const a = kernels.kernelArgs(w, ys[start + j]);
-          c.set([ids.get(a.name)!, ...a.args, chunks], 8 + JOB_INTS * j);
+          c.set([ids.get(a.name)!, ...a.args, chunks], HEADER_INTS + JOB_INTS * j);
           chunks += Math.ceil(w.groups / CHUNK_GROUPS);
         });
+        if (chunks >= 1 << (EPOCH_SHIFT - 1)) throw new RangeError(`a product list of ${chunks} chunks is too large for the ticket counter`);
         c[2] = part.length;
-        c[5] = chunks;
-        c[6] = CHUNK_GROUPS;
+        Atomics.store(c, 5 + (epoch & 1), chunks);
         Atomics.store(c, 3, 0);
-        Atomics.store(c, 4, 0);
+        Atomics.store(c, 8, epoch);
+        Atomics.store(c, 4, epoch << EPOCH_SHIFT);
         Atomics.add(c, 0, 1);
         Atomics.notify(c, 0);
         const mine = callerWorks ? drainChunks(c, fns) : 0;
