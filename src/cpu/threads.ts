@@ -79,7 +79,9 @@ function helperMain(init: WorkerInit, drain: typeof drainChunks): void {
   const ex = instance.exports as Record<string, (...a: number[]) => void>;
   const fns = names.map((n) => ex[n]);
   const c = new Int32Array(memory.buffer, ctrl, 16 + 8 * 12);
-  let seen = Atomics.load(c, 0);
+  // From generation 0, not the current one: a helper that starts after a list went out must still take part in
+  // it (a caller that leaves all the work to helpers would wait forever).
+  let seen = 0;
   for (;;) {
     let spins = 0;
     while (Atomics.load(c, 0) === seen) {
