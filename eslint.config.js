@@ -8,22 +8,26 @@ const allowed = {
   gpu: [],
   kernels: ['gpu'],
   reference: [],
-  model: ['kernels', 'gpu', 'gguf'],
+  cpu: ['gguf'],
+  model: ['kernels', 'gpu', 'gguf', 'cpu'],
   // runtime sees token ids and model types only: GPU work happens behind model/generator.ts's TokenGenerator.
   runtime: ['model', 'gguf'],
   storage: ['gguf'],
   api: [],
-  engine: ['runtime', 'model', 'kernels', 'gpu', 'gguf', 'storage', 'api'],
+  engine: ['runtime', 'model', 'cpu', 'kernels', 'gpu', 'gguf', 'storage', 'api'],
   app: ['api', 'embed', 'pwa'],
   // embed/ imports workers/ only as a URL (`?worker&url`) to start the engine worker from a page of any origin.
   embed: ['api', 'workers'],
   pwa: ['api'],
   workers: ['engine', 'api'],
 };
+// Folders a layer may import types (only) from, besides reference: the CPU path reads GemmaConfig and friends.
+const typesFrom = { cpu: ['model'] };
 const layers = [...Object.keys(allowed), 'scripts', 'e2e'];
 // Single files a folder may import from an otherwise forbidden folder: the page-side API builds web-llm's
-// prebuiltAppConfig from the model registry (plain data, no storage code).
-const allowedFiles = { api: ['storage/registry'] };
+// prebuiltAppConfig from the model registry (plain data, no storage code); model/cpu-generator.ts samples with the
+// CPU sampler, whose home is the reference (one implementation, not two).
+const allowedFiles = { api: ['storage/registry'], model: ['reference/sample'] };
 // Worker entry points that live in api/ under web-llm's module names: they follow the workers/ rules.
 const WORKER_ENTRIES = ['src/api/webllm-worker.ts'];
 
@@ -38,8 +42,10 @@ function restrictionsFor(folder) {
     return files.length ? `${l}(?!/(${files.join('|')})(\\.js)?$)` : l;
   };
   const pattern = (names, allowTypeImports) => ({ regex: `(^|/)(${names.map(name).join('|')})(/|$)`, message, allowTypeImports });
-  const patterns = [pattern(forbidden.filter((l) => l !== 'reference'), folder === 'reference')];
-  if (forbidden.includes('reference')) patterns.push(pattern(['reference'], true));
+  const typeOnly = ['reference', ...(typesFrom[folder] ?? [])];
+  const patterns = [pattern(forbidden.filter((l) => !typeOnly.includes(l)), folder === 'reference')];
+  const typeOnlyForbidden = typeOnly.filter((l) => forbidden.includes(l));
+  if (typeOnlyForbidden.length) patterns.push(pattern(typeOnlyForbidden, true));
   return {
     files: [folder === 'workers' ? 'workers/**/*.ts' : `src/${folder}/**/*.ts`],
     ignores: ['**/*.test.ts', ...(folder === 'api' ? WORKER_ENTRIES : [])],

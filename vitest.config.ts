@@ -2,6 +2,11 @@ import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test/chromium.js';
 
+// The CPU kernels' tests run with relaxed SIMD on: Node 20 ships it behind a flag (Node 21+ by default), and its
+// baseline compiler Liftoff miscomputes relaxed dot products, so the optimizing tier is forced (perf-notes §10).
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+const CPU_EXEC_ARGV = [...(nodeMajor < 21 ? ['--experimental-wasm-relaxed-simd'] : []), '--no-liftoff'];
+
 // Two projects: `node` runs *.test.ts beside the source without a GPU; `gpu` runs *.gpu.test.ts in headless
 // Chromium with WebGPU (SwiftShader on machines without a GPU). A GPU test without WebGPU fails, never skips.
 export default defineConfig({
@@ -11,9 +16,21 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['src/**/*.test.ts', 'scripts/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['**/*.gpu.test.ts', 'node_modules/**'],
+          exclude: ['**/*.gpu.test.ts', 'node_modules/**', 'src/cpu/**'],
           environment: 'node',
           testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        test: {
+          name: 'cpu',
+          include: ['src/cpu/**/*.test.ts'],
+          exclude: ['**/*.gpu.test.ts'],
+          environment: 'node',
+          pool: 'forks',
+          execArgv: CPU_EXEC_ARGV,
+          testTimeout: 300_000,
           hookTimeout: 300_000,
         },
       },

@@ -22,6 +22,10 @@ export interface HarnessOptions {
   /** Forward page console messages to this function. */
   readonly onConsole?: (text: string) => void;
   readonly headless?: boolean;
+  /** Chromium flags instead of test/chromium.ts's CHROMIUM_ARGS (e.g. WebGPU disabled for the CPU path). */
+  readonly args?: readonly string[];
+  /** Serve the pages with COOP/COEP so they are cross-origin isolated (SharedArrayBuffer, CPU threads). */
+  readonly crossOriginIsolated?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -30,10 +34,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let browser: Browser | undefined;
   try {
     // No HMR: a page under test must never reload because a source file changed on disk.
-    vite = await createServer({ server: { port: 0, host: '127.0.0.1', hmr: false }, logLevel: 'error', clearScreen: false });
+    const headers = options.crossOriginIsolated
+      ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }
+      : undefined;
+    vite = await createServer({ server: { port: 0, host: '127.0.0.1', hmr: false, headers }, logLevel: 'error', clearScreen: false });
     await vite.listen();
     const appUrl = vite.resolvedUrls!.local[0].replace(/\/$/, '');
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: options.headless ?? true });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...(options.args ?? CHROMIUM_ARGS)], headless: options.headless ?? true });
     const context = await browser.newContext();
     const page = await context.newPage();
     if (options.onConsole) page.on('console', (m) => options.onConsole!(m.text()));

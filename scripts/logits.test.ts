@@ -55,7 +55,7 @@ describe('npm run logits', () => {
   });
 
   it('rejects bad arguments with a message and exit code 2', async () => {
-    for (const args of [[], [model], [model, '--tokens', '1,x', '--out', 'o'], [model, '--tokens', '1', '--out', 'o', '--backend', 'cuda']]) {
+    for (const args of [[], [model], [model, '--tokens', '1,x', '--out', 'o'], [model, '--tokens', '1', '--out', 'o', '--backend', 'cuda'], [model, '--tokens', '1', '--out', 'o', '--backend', 'cpu', '--threads', '0']]) {
       const r = await cli(args);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/^error: /);
@@ -74,6 +74,33 @@ describe('npm run logits', () => {
     r = await cli([join(dir, 'missing.gguf'), '--tokens', '2', '--out', join(dir, 'o.bin')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/ENOENT|no such file/);
+  });
+
+  it('--backend cpu writes the same format, within the WebGPU tolerance of the reference in f32 mode', async () => {
+    const tokens = [2, 105, 500, 501, 107];
+    const m = await buildReferenceModel(options);
+    const V = m.config.vocabSize;
+    const expected = forwardReference(m.config, m.weights, createReferenceState(m.config), tokens, { logits: 'all' });
+    for (const extra of [['--activations', 'f32'], ['--activations', 'f32', '--threads', '2'], []]) {
+      const out = join(dir, 'cpu.bin');
+      const r = await cli([model, '--tokens', tokens.join(','), '--out', out, '--backend', 'cpu', ...extra]);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(/backend=cpu/);
+      const bytes = await readFile(out);
+      expect(bytes.byteLength).toBe(tokens.length * V * 4);
+      const logits = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+      // f32 mode: the forward test's tolerance; int8 mode (default): finite and the same shape.
+      expected.forEach((row, i) =>
+        row.forEach((v, j) => {
+          const got = logits[i * V + j];
+          if (extra.length) expect(Math.abs(got - v)).toBeLessThan(2e-3 + 2e-3 * Math.abs(v));
+          else expect(Number.isFinite(got)).toBe(true);
+        }),
+      );
+    }
+    const bad = await cli([model, '--tokens', '2', '--out', join(dir, 'o.bin'), '--activations', 'f32']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--backend cpu only/);
   });
 
   it('parses arguments without adding a BOS', () => {

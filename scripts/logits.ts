@@ -1,4 +1,4 @@
-// npm run logits -- MODEL.gguf --tokens 2,105,... --out FILE.bin [--backend reference]
+// npm run logits -- MODEL.gguf --tokens 2,105,... --out FILE.bin [--backend reference|webgpu|cpu] [--activations int8|f32] [--threads N]
 // Runs the forward pass on exactly the given token ids (no BOS added) and writes float32 little-endian logits,
 // row-major [n_tokens][n_vocab]. Prints one summary line. Bad input: a message on stderr and exit code 2; a bad
 // model file (including one whose logits come out NaN or infinite): its typed error code and exit code 1.
@@ -10,6 +10,8 @@ import { loadGemmaConfig } from '../src/model/load-config.js';
 import { loadReferenceWeights } from '../src/model/reference-weights.js';
 import { createReferenceState, forwardReference } from '../src/reference/forward.js';
 import { resolve } from 'node:path';
+import { CpuForward } from '../src/cpu/forward.js';
+import { spawnNodeWorker } from './node-cpu-threads.js';
 import { openFileSource, type NodeFileSource } from './node-file-source.js';
 
 export class UsageError extends Error {}
@@ -18,10 +20,14 @@ export interface LogitsArgs {
   model: string;
   tokens: number[];
   out: string;
-  backend: 'reference' | 'webgpu';
+  backend: 'reference' | 'webgpu' | 'cpu';
+  /** CPU backend: 8-bit activations (the fast mode, default) or f32 (the reference mode). */
+  activations?: 'int8' | 'f32';
+  threads?: number;
 }
 
-const USAGE = 'usage: npm run logits -- MODEL.gguf --tokens 2,105,... --out FILE.bin [--backend reference|webgpu]';
+const USAGE =
+  'usage: npm run logits -- MODEL.gguf --tokens 2,105,... --out FILE.bin [--backend reference|webgpu|cpu] [--activations int8|f32] [--threads N]';
 
 export function parseLogitsArgs(argv: string[]): LogitsArgs {
   let parsed;
@@ -29,7 +35,13 @@ export function parseLogitsArgs(argv: string[]): LogitsArgs {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { tokens: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string', default: 'reference' } },
+      options: {
+        tokens: { type: 'string' },
+        out: { type: 'string' },
+        backend: { type: 'string', default: 'reference' },
+        activations: { type: 'string' },
+        threads: { type: 'string' },
+      },
     });
   } catch (e) {
     throw new UsageError(`${(e as Error).message}\n${USAGE}`);
@@ -42,10 +54,21 @@ export function parseLogitsArgs(argv: string[]): LogitsArgs {
   if (tokens.some((t) => !/^\d+$/.test(t))) {
     throw new UsageError(`--tokens must be a comma-separated list of non-negative integers, got "${values.tokens}"`);
   }
-  if (values.backend !== 'reference' && values.backend !== 'webgpu') {
-    throw new UsageError(`unknown --backend "${values.backend}" (available: reference, webgpu)`);
+  if (values.backend !== 'reference' && values.backend !== 'webgpu' && values.backend !== 'cpu') {
+    throw new UsageError(`unknown --backend "${values.backend}" (available: reference, webgpu, cpu)`);
   }
-  return { model: positionals[0], tokens: tokens.map(Number), out: values.out, backend: values.backend };
+  const cpuOnly = values.activations !== undefined || values.threads !== undefined;
+  if (cpuOnly && values.backend !== 'cpu') throw new UsageError(`--activations and --threads apply to --backend cpu only\n${USAGE}`);
+  if (values.activations !== undefined && values.activations !== 'int8' && values.activations !== 'f32') {
+    throw new UsageError(`--activations must be int8 or f32, got "${values.activations}"`);
+  }
+  if (values.threads !== undefined && !/^[1-9]\d*$/.test(values.threads)) throw new UsageError(`--threads must be a positive integer, got "${values.threads}"`);
+  const result: LogitsArgs = { model: positionals[0], tokens: tokens.map(Number), out: values.out, backend: values.backend };
+  if (values.backend === 'cpu') {
+    result.activations = (values.activations ?? 'int8') as 'int8' | 'f32';
+    result.threads = Number(values.threads ?? 1);
+  }
+  return result;
 }
 
 export interface LogitsResult {
@@ -66,7 +89,8 @@ export async function runLogits(args: LogitsArgs): Promise<LogitsResult> {
     if (args.tokens.length > config.contextLength) {
       throw new UsageError(`${args.tokens.length} tokens exceed the model's context length ${config.contextLength}`);
     }
-    const out = args.backend === 'webgpu' ? await webgpuLogits(args) : await referenceLogits(args, source);
+    const out =
+      args.backend === 'webgpu' ? await webgpuLogits(args) : args.backend === 'cpu' ? await cpuLogits(args, source) : await referenceLogits(args, source);
     checkFinite(out, config.vocabSize, args.backend);
     await writeFile(args.out, new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
     const V = config.vocabSize;
@@ -104,6 +128,26 @@ async function referenceLogits(args: LogitsArgs, source: NodeFileSource): Promis
   const out = new Float32Array(rows.length * config.vocabSize);
   rows.forEach((r, i) => out.set(r, i * config.vocabSize));
   return out;
+}
+
+/** The CPU (WebAssembly) forward pass in this Node process, every row's logits. */
+async function cpuLogits(args: LogitsArgs, source: NodeFileSource): Promise<Float32Array> {
+  const header = await readGgufHeader(source);
+  const config = await loadGemmaConfig(source, header);
+  const model = await CpuForward.load(source, header, config, {
+    contextLength: Math.min(config.contextLength, Math.max(16, args.tokens.length)),
+    activations: args.activations,
+    threads: args.threads,
+    spawn: spawnNodeWorker,
+  });
+  try {
+    const rows = await model.run(args.tokens, 'all');
+    const out = new Float32Array(rows.length * config.vocabSize);
+    rows.forEach((r, i) => out.set(r, i * config.vocabSize));
+    return out;
+  } finally {
+    model.close();
+  }
 }
 
 /** Runs the same computation with the WebGPU engine in headless Chromium (the model served by a Range server). */

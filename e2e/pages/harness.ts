@@ -8,6 +8,7 @@ import { createGpuContext } from '../../src/gpu/context.js';
 import { GemmaModel } from '../../src/model/gemma-model.js';
 import { runBench, type BenchOptions } from './bench-run.js';
 import { runChatBench, type ChatBenchOptions } from './chat-bench-run.js';
+import { runCpuBench, type CpuBenchOptions } from './cpu-bench-run.js';
 import { runKernelBench, type KernelBenchOptions } from './kernel-bench-run.js';
 import { openHttpSource } from '../../src/storage/http-source.js';
 
@@ -20,11 +21,12 @@ const describe = (e: unknown) =>
     : { code: 'NOT_ENGINE_ERROR', message: String(e), name: (e as Error)?.name };
 
 const harness = {
-  async load(url: string, contextLength = 256) {
+  /** GPU journeys force 'webgpu' (auto would pick the CPU path on SwiftShader's fallback adapter). */
+  async load(url: string, contextLength = 256, backend: 'auto' | 'webgpu' | 'cpu' = 'webgpu') {
     engine ??= createEngine();
     const progress: LoadProgress[] = [];
     try {
-      const info = await engine.load(url, { contextLength, onProgress: (p) => progress.push(p) });
+      const info = await engine.load(url, { contextLength, backend, onProgress: (p) => progress.push(p) });
       return { ok: true as const, info, phases: [...new Set(progress.map((p) => p.phase))] };
     } catch (e) {
       return { ok: false as const, error: describe(e) };
@@ -35,7 +37,7 @@ const harness = {
     engine ??= createEngine();
     try {
       const blob = await (await fetch(url)).blob();
-      const info = await engine.load(new File([blob], name));
+      const info = await engine.load(new File([blob], name), { backend: 'webgpu' });
       return { ok: true as const, info };
     } catch (e) {
       return { ok: false as const, error: describe(e) };
@@ -64,6 +66,7 @@ const harness = {
   },
   bench: (url: string, options: BenchOptions) => runBench(url, options),
   chatBench: (url: string, options: ChatBenchOptions) => runChatBench(url, options),
+  benchCpu: (url: string, options: CpuBenchOptions) => runCpuBench(url, options),
   kernelBench: (options: KernelBenchOptions) => runKernelBench(options),
   /** The engine itself, for tests that script it with page.evaluate. */
   engine: () => (engine ??= createEngine()),

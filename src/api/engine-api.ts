@@ -14,6 +14,13 @@ export interface LoadOptions {
   /** Expected SHA-256 (hex) and size of a pasted URL, when known. */
   readonly sha256?: string;
   readonly size?: number;
+  /**
+   * Compute backend (default 'auto': WebGPU when it has a real adapter; the CPU WebAssembly path when WebGPU is
+   * missing, returns no adapter, or offers only a software fallback adapter such as SwiftShader).
+   */
+  readonly backend?: 'auto' | 'webgpu' | 'cpu';
+  /** CPU path: threads (default navigator.hardwareConcurrency; 1 when the page is not cross-origin isolated). */
+  readonly cpuThreads?: number;
 }
 
 /** A model in the IndexedDB cache (see src/storage). */
@@ -51,6 +58,11 @@ export interface ModelInfo {
   readonly fromCache: boolean;
   /** The answer to navigator.storage.persist() (undefined when not asked or unavailable). */
   readonly persisted: boolean | undefined;
+  /** Which compute path runs, and why it was chosen. */
+  readonly backend: 'webgpu' | 'cpu';
+  readonly backendReason: string;
+  /** CPU path only: threads and why that many, relaxed or plain SIMD, wasm memory in bytes. */
+  readonly cpu?: { readonly threads: number; readonly threadsReason: string; readonly simd: 'relaxed' | 'plain'; readonly wasmBytes: number };
 }
 
 /** Counters since the last resetChat (runtimeStatsText). */

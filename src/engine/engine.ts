@@ -8,7 +8,12 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from 
 import { readGgufHeader } from '../gguf/reader.js';
 import { createGpuContext, type AllocationScope, type GpuContext } from '../gpu/context.js';
 import { GemmaModel } from '../model/gemma-model.js';
-import { GpuTokenGenerator } from '../model/generator.js';
+import { GpuTokenGenerator, type TokenGenerator } from '../model/generator.js';
+import { CpuTokenGenerator } from '../model/cpu-generator.js';
+import { loadGemmaConfig } from '../model/load-config.js';
+import { supportsSimd } from '../cpu/wasm-kernels.js';
+import { defaultCpuThreads, spawnWebWorker } from '../cpu/web-spawn.js';
+import { chooseBackend } from './backend-choice.js';
 import { PromptBuilder } from '../runtime/chat/prompt.js';
 import { Session } from '../runtime/session.js';
 import { Tokenizer } from '../runtime/tokenizer/tokenizer.js';
@@ -21,7 +26,10 @@ import { toEngineError } from './errors.js';
 import { openModelSource } from './model-source.js';
 
 interface Loaded extends ChatModel {
-  readonly scope: AllocationScope;
+  /** GPU buffers of the model (WebGPU backend only). */
+  readonly scope?: AllocationScope;
+  /** Releases the model file (the CPU backend reads it while it runs). */
+  readonly release?: () => void;
   readonly info: ModelInfo;
 }
 
@@ -61,7 +69,7 @@ export class Engine implements EngineApi {
 
   private async loadNow(target: string | File, options: LoadOptions, signal: AbortSignal, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
     this.unloadNow();
-    const ctx = await this.context();
+    const choice = await chooseBackend(options.backend ?? 'auto', () => this.context(), supportsSimd());
     onProgress?.({ phase: 'checking', bytesDone: 0, bytesTotal: 0 });
     const opened = await openModelSource(target, options, signal, (p) =>
       onProgress?.({ phase: p.phase, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, rate: p.rate, etaSeconds: p.etaSeconds }),
@@ -70,35 +78,73 @@ export class Engine implements EngineApi {
     const tokenizer = Tokenizer.fromGguf(header);
     const template = header.metadata.get('tokenizer.chat_template')?.value;
     const prompts = new PromptBuilder(tokenizer, typeof template === 'string' ? template : undefined);
-    const scope = ctx.beginScope();
-    let session: Session;
-    let model: GemmaModel;
-    try {
-      model = await GemmaModel.load(ctx, opened.source, header, {
-        contextLength: options.contextLength,
-        onProgress: (p) => onProgress?.({ phase: 'loading-to-gpu', bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }),
-      });
-      session = new Session(new GpuTokenGenerator(ctx, model));
-    } catch (e) {
-      scope.destroy();
-      throw e;
-    } finally {
-      scope.end();
-      opened.release();
-    }
     const name = header.metadata.get('general.name')?.value;
-    const info: ModelInfo = {
+    const common = {
       name: typeof name === 'string' ? name : opened.fallbackName,
-      architecture: 'gemma4',
-      layers: model.config.numLayers,
-      hiddenSize: model.config.hiddenSize,
-      vocabSize: model.config.vocabSize,
-      contextLength: model.contextLength,
-      gpuBytes: scope.bytes,
-      adapter: [ctx.adapterInfo.vendor, ctx.adapterInfo.architecture].filter(Boolean).join(' ') || 'unknown',
+      architecture: 'gemma4' as const,
       fromCache: opened.fromCache,
       persisted: opened.persisted,
+      backend: choice.backend,
+      backendReason: choice.reason,
     };
+    let session: Session;
+    let scope: AllocationScope | undefined;
+    let info: ModelInfo;
+    if (choice.backend === 'cpu') {
+      // The CPU path reads the file while it runs (per-layer-embedding rows per token): the source stays open.
+      const config = await loadGemmaConfig(opened.source, header);
+      const { threads, why } = defaultCpuThreads(options.cpuThreads);
+      onProgress?.({ phase: 'loading-to-gpu', bytesDone: 0, bytesTotal: opened.source.size });
+      let generator: CpuTokenGenerator;
+      try {
+        generator = await CpuTokenGenerator.load(opened.source, header, config, {
+          contextLength: Math.min(options.contextLength ?? 4096, config.contextLength),
+          threads,
+          spawn: spawnWebWorker,
+        });
+      } catch (e) {
+        opened.release();
+        throw e;
+      }
+      session = new Session(generator as TokenGenerator);
+      const k = generator.forward.products.kernels;
+      info = {
+        ...common,
+        layers: config.numLayers,
+        hiddenSize: config.hiddenSize,
+        vocabSize: config.vocabSize,
+        contextLength: generator.contextLength,
+        gpuBytes: 0,
+        adapter: 'cpu (WebAssembly SIMD)',
+        cpu: { threads: generator.forward.products.threads, threadsReason: why, simd: k.relaxed ? 'relaxed' : 'plain', wasmBytes: k.arena.memory.buffer.byteLength },
+      };
+    } else {
+      const ctx = choice.ctx!;
+      scope = ctx.beginScope();
+      let model: GemmaModel;
+      try {
+        model = await GemmaModel.load(ctx, opened.source, header, {
+          contextLength: options.contextLength,
+          onProgress: (p) => onProgress?.({ phase: 'loading-to-gpu', bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }),
+        });
+        session = new Session(new GpuTokenGenerator(ctx, model));
+      } catch (e) {
+        scope.destroy();
+        throw e;
+      } finally {
+        scope.end();
+        opened.release();
+      }
+      info = {
+        ...common,
+        layers: model.config.numLayers,
+        hiddenSize: model.config.hiddenSize,
+        vocabSize: model.config.vocabSize,
+        contextLength: model.contextLength,
+        gpuBytes: scope.bytes,
+        adapter: [ctx.adapterInfo.vendor, ctx.adapterInfo.architecture].filter(Boolean).join(' ') || 'unknown',
+      };
+    }
     const modelId = typeof target === 'string' ? target : target.name;
     let grammar: GrammarEngine | undefined;
     // Built on the first constrained request only: the vocabulary view and XGrammar's wasm cost nothing before.
@@ -113,7 +159,16 @@ export class Engine implements EngineApi {
         ),
         this.xgrammarLoader,
       ));
-    this.loaded = { scope, info, modelId, tokenizer, prompts, session, grammar: grammarEngine };
+    this.loaded = {
+      scope,
+      info,
+      modelId,
+      tokenizer,
+      prompts,
+      session,
+      grammar: grammarEngine,
+      release: choice.backend === 'cpu' ? opened.release : undefined,
+    };
     this.lastLoad = { target, options };
     this.stats = ZERO_STATS;
     onProgress?.({ phase: 'ready', bytesDone: opened.source.size, bytesTotal: opened.source.size });
@@ -201,10 +256,12 @@ export class Engine implements EngineApi {
   }
 
   async getMaxStorageBufferBindingSize(): Promise<number> {
+    if (this.loaded?.info.backend === 'cpu') return 2 ** 32; // one wasm32 memory
     return (await this.context()).device.limits.maxStorageBufferBindingSize;
   }
 
   async getGPUVendor(): Promise<string> {
+    if (this.loaded?.info.backend === 'cpu') return 'cpu (WebAssembly)'; // no GPU is used (or may exist)
     return (await this.context()).adapterInfo.vendor ?? '';
   }
 
@@ -262,7 +319,8 @@ export class Engine implements EngineApi {
   private unloadNow(): void {
     // The device (and its compiled pipelines) stays; the model's buffers go.
     this.loaded?.session.destroy();
-    this.loaded?.scope.destroy();
+    this.loaded?.scope?.destroy();
+    this.loaded?.release?.();
     this.loaded = undefined;
   }
 

@@ -6,12 +6,13 @@ import {
   addInPlace,
   geglu,
   gelu,
-  matVec,
+  matVec as plainMatVec,
   rmsNorm,
   rmsNormSlices,
   ropeInPlace,
   scaleInPlace,
   softcapInPlace,
+  type DenseMatrix,
   type Vec,
 } from './math.js';
 import type { ReferenceWeights } from './weights.js';
@@ -40,6 +41,11 @@ export interface ForwardOptions {
    * Turning it off is how tests prove the skip changes nothing.
    */
   readonly skipSharedLayersForUnusedRows?: boolean;
+  /**
+   * What each weight product sees as its input (default: x itself). The CPU path's 8-bit mode is checked against
+   * the reference with its activation quantizer modelled here (cpu/forward.test.ts).
+   */
+  readonly productInput?: (w: DenseMatrix, x: Vec) => ArrayLike<number>;
 }
 
 /**
@@ -61,6 +67,8 @@ export function forwardReference(
   const wantRow = (t: number) => options.logits !== 'last' || t === T - 1;
   const skip = options.skipSharedLayersForUnusedRows ?? true;
   const eps = config.rmsNormEps;
+  const input = options.productInput;
+  const matVec = input ? (w: DenseMatrix, x: Vec) => plainMatVec(w, input(w, x)) : plainMatVec;
 
   // §3.1-3.2 embeddings and per-layer inputs for every row.
   const hidden: Vec[] = [];
@@ -71,7 +79,7 @@ export function forwardReference(
     }
     const e = Float64Array.from(weights.embeddingRow(token), (v) => v * config.embedScale);
     hidden.push(e);
-    perLayer.push(perLayerInputs(config, weights, token, e));
+    perLayer.push(perLayerInputs(config, weights, token, e, matVec));
   }
 
   for (const layer of config.layers) {
@@ -130,7 +138,13 @@ export function forwardReference(
 }
 
 /** §3.2: pl[l] = (RMSNorm((W_plm e) H^-1/2 slice l; w_pln) + E_ple[t] slice l * sqrt(P)) * 2^-1/2, as [L*P]. */
-function perLayerInputs(config: GemmaConfig, weights: ReferenceWeights, token: number, e: Vec): Vec {
+function perLayerInputs(
+  config: GemmaConfig,
+  weights: ReferenceWeights,
+  token: number,
+  e: Vec,
+  matVec: (w: DenseMatrix, x: Vec) => Vec,
+): Vec {
   const P = config.pleWidth;
   if (P === 0) return new Float64Array(0);
   const c = matVec(weights.pleModelProj!, e);

@@ -1,0 +1,163 @@
+// Loads a Gemma 4 GGUF's decode weights into wasm memory, repacked for the CPU kernels (row chunks at a time, so
+// the transient copy stays small). Norms stay JS arrays; the per-layer-embedding table stays in the file (rows are
+// read per token, never into wasm memory), and the token embedding is read back from the packed tied head.
+import { dequantize } from '../gguf/dequantize.js';
+import { GgufError } from '../gguf/errors.js';
+import { ggmlTypeTraits } from '../gguf/ggml-types.js';
+import { readTensorBytes, readTensorRows } from '../gguf/tensor-data.js';
+import type { ByteSource, GgufHeader, GgufTensorInfo } from '../gguf/types.js';
+import type { GemmaConfig } from '../model/config.js';
+import { packGgml, unpackRows } from './layouts.js';
+import type { CpuKernels, WasmWeight } from './wasm-kernels.js';
+import { layoutFormatOf } from './ggml-codes.js';
+import { BLOCK_BYTES } from './wat/kernels-wat.js';
+
+export interface CpuLayerWeights {
+  readonly attnNorm: Float32Array;
+  readonly q: WasmWeight;
+  readonly k: WasmWeight | undefined;
+  readonly v: WasmWeight | undefined;
+  readonly qNorm: Float32Array;
+  readonly kNorm: Float32Array | undefined;
+  readonly o: WasmWeight;
+  readonly postAttnNorm: Float32Array;
+  readonly ffnNorm: Float32Array;
+  readonly gate: WasmWeight;
+  readonly up: WasmWeight;
+  readonly down: WasmWeight;
+  readonly postFfnNorm: Float32Array;
+  readonly pleGate: WasmWeight | undefined;
+  readonly pleProj: WasmWeight | undefined;
+  readonly plePostNorm: Float32Array | undefined;
+}
+
+export interface CpuWeights {
+  readonly layers: readonly CpuLayerWeights[];
+  readonly output: WasmWeight;
+  readonly outputNorm: Float32Array;
+  readonly pleModelProj: WasmWeight | undefined;
+  readonly pleProjNorm: Float32Array | undefined;
+  /** Row `token` of token_embd, unscaled. */
+  embeddingRow(token: number): Promise<Float32Array>;
+  /** Row `token` of per_layer_token_embd ([L*P]), unscaled; read from the file. */
+  pleRow(token: number): Promise<Float32Array>;
+  /** Bytes of packed weights in wasm memory. */
+  readonly packedBytes: number;
+}
+
+const layerName = (layer: number, suffix: string) => `blk.${layer}.${suffix}.weight`;
+
+/** Rows decoded and packed per step: bounds the transient JS memory of a load (codes + scales of this many rows). */
+const CHUNK_ELEMENTS = 1 << 22;
+
+export async function loadCpuWeights(
+  kernels: CpuKernels,
+  source: ByteSource,
+  header: GgufHeader,
+  config: GemmaConfig,
+): Promise<CpuWeights> {
+  const byName = new Map(header.tensors.map((t) => [t.name, t]));
+  let packedBytes = 0;
+  const must = (name: string): GgufTensorInfo => {
+    const t = byName.get(name);
+    if (!t) throw new GgufError('MISSING_TENSOR', `Tensor "${name}" is missing; the CPU path needs it.`, { tensor: name });
+    return t;
+  };
+  const vector = async (name: string) => {
+    const t = must(name);
+    return dequantize(t.type, await readTensorBytes(source, header, t), t.elementCount, undefined, t.name);
+  };
+  const matrix = async (name: string): Promise<WasmWeight> => {
+    const t = must(name);
+    const [cols, rows] = t.dims;
+    if (rows % 4 !== 0 || cols % 32 !== 0) {
+      throw new GgufError(
+        'BAD_TENSOR_SHAPE',
+        `Tensor "${name}" is [${cols}, ${rows}]; the CPU kernels need rows in multiples of 4 and columns in multiples of 32.`,
+        { tensor: name, dims: [...t.dims] },
+      );
+    }
+    const format = layoutFormatOf(t.type);
+    const w = kernels.upload(format, rows, cols, () => {});
+    const traits = ggmlTypeTraits(t.type)!;
+    const rowBytes = (cols / traits.blockSize) * traits.typeSize;
+    const step = Math.max(4, Math.floor(CHUNK_ELEMENTS / cols / 4) * 4);
+    const groupBytes = (cols / 32) * BLOCK_BYTES[format];
+    for (let r = 0; r < rows; r += step) {
+      const n = Math.min(step, rows - r);
+      const bytes = await readTensorRows(source, header, t, r, n);
+      packGgml(t.type, bytes.subarray(0, n * rowBytes), n, cols, kernels.arena.u8(w.ptr + (r / 4) * groupBytes, (n / 4) * groupBytes));
+    }
+    packedBytes += w.bytes;
+    return w;
+  };
+
+  // Grow wasm memory once for every matrix this load packs (16 bytes of alignment slack each).
+  const packedNames = header.tensors.filter((t) => t.dims.length === 2 && t.name !== 'per_layer_token_embd.weight');
+  let total = 0;
+  for (const t of packedNames) {
+    const shared = /^blk\.(\d+)\.attn_[kv]\./.exec(t.name);
+    if (shared && !config.layers[Number(shared[1])].ownsKv) continue;
+    if (t.name === 'token_embd.weight' && byName.has('output.weight')) continue;
+    total += Math.ceil(t.dims[1] / 4) * (t.dims[0] / 32) * BLOCK_BYTES[layoutFormatOf(t.type)] + 16;
+  }
+  kernels.arena.reserve(total);
+
+  const layers: CpuLayerWeights[] = [];
+  const P = config.pleWidth;
+  for (const layer of config.layers) {
+    const n = (s: string) => layerName(layer.index, s);
+    layers.push({
+      attnNorm: await vector(n('attn_norm')),
+      q: await matrix(n('attn_q')),
+      k: layer.ownsKv ? await matrix(n('attn_k')) : undefined,
+      v: layer.ownsKv ? await matrix(n('attn_v')) : undefined,
+      qNorm: await vector(n('attn_q_norm')),
+      kNorm: layer.ownsKv ? await vector(n('attn_k_norm')) : undefined,
+      o: await matrix(n('attn_output')),
+      postAttnNorm: await vector(n('post_attention_norm')),
+      ffnNorm: await vector(n('ffn_norm')),
+      gate: await matrix(n('ffn_gate')),
+      up: await matrix(n('ffn_up')),
+      down: await matrix(n('ffn_down')),
+      postFfnNorm: await vector(n('post_ffw_norm')),
+      pleGate: P > 0 ? await matrix(n('inp_gate')) : undefined,
+      pleProj: P > 0 ? await matrix(n('proj')) : undefined,
+      plePostNorm: P > 0 ? await vector(n('post_norm')) : undefined,
+    });
+  }
+
+  const embd = must('token_embd.weight');
+  const tied = !byName.has('output.weight');
+  const output = await matrix(tied ? 'token_embd.weight' : 'output.weight');
+  const embeddingRow = tied
+    ? async (token: number) =>
+        unpackRows(
+          { format: output.format, rows: output.rows, cols: output.cols, groups: output.groups, bytes: kernels.arena.u8(output.ptr, output.bytes) },
+          token,
+          1,
+        )
+    : async (token: number) => {
+        const bytes = await readTensorRows(source, header, embd, token, 1);
+        return dequantize(embd.type, bytes, embd.dims[0], undefined, embd.name);
+      };
+  const pleInfo = byName.get('per_layer_token_embd.weight');
+  const pleRow = async (token: number) => {
+    if (!pleInfo) return new Float32Array(0);
+    const bytes = await readTensorRows(source, header, pleInfo, token, 1);
+    return dequantize(pleInfo.type, bytes, pleInfo.dims[0], undefined, pleInfo.name);
+  };
+
+  return {
+    layers,
+    output,
+    outputNorm: await vector('output_norm.weight'),
+    pleModelProj: P > 0 ? await matrix('per_layer_model_proj.weight') : undefined,
+    pleProjNorm: P > 0 ? await vector('per_layer_proj_norm.weight') : undefined,
+    embeddingRow,
+    pleRow,
+    get packedBytes() {
+      return packedBytes;
+    },
+  };
+}

@@ -1,0 +1,215 @@
+// Repacks ggml weights into the CPU kernels' layouts (once, at load): rows in groups of four, and per group the
+// 32-column blocks one after another, each holding the four rows' f32 scales (and offsets), then their codes.
+// Q4 codes keep ggml's nibble order (low nibble = column j, high = column j + 16 of the block).
+import { f16ToF32Table } from '../gguf/half.js';
+import { GgmlType } from '../gguf/types.js';
+import { decodeRows, unpackScalesMins, type DecodedRows } from './ggml-codes.js';
+import { BLOCK_BYTES, type LayoutFormat } from './wat/kernels-wat.js';
+
+export interface PackedLayout {
+  readonly format: LayoutFormat;
+  readonly rows: number;
+  readonly cols: number;
+  /** Row groups of four (the last one padded with zero rows). */
+  readonly groups: number;
+  readonly bytes: Uint8Array;
+}
+
+export function packedByteSize(format: LayoutFormat, rows: number, cols: number): number {
+  return Math.ceil(rows / 4) * (cols / 32) * BLOCK_BYTES[format];
+}
+
+/** Repacks rows x cols of a ggml tensor (its raw bytes) into `out` (or a new array). */
+export function packGgml(type: GgmlType, bytes: Uint8Array, rows: number, cols: number, out?: Uint8Array): PackedLayout {
+  if (cols % 32 !== 0) throw new RangeError(`packGgml: ${cols} columns is not a multiple of 32`);
+  if (type === GgmlType.Q4_0 || type === GgmlType.Q4_1 || type === GgmlType.Q8_0) return packBlocks32(type, bytes, rows, cols, out);
+  if (type === GgmlType.Q4_K || type === GgmlType.Q6_K) return packSuperBlocks(type, bytes, rows, cols, out);
+  return packDecoded(decodeRows(type, bytes, rows, cols), rows, cols, out);
+}
+
+/**
+ * Fast path for the 32-element block types whose codes are already in the layout's byte order (Q4_0/Q4_1 nibbles,
+ * Q8_0 bytes): copy the codes, convert the f16 scale (and min). Same bytes as the generic path (tested).
+ */
+function packBlocks32(type: GgmlType, bytes: Uint8Array, rows: number, cols: number, out?: Uint8Array): PackedLayout {
+  const format = type === GgmlType.Q4_0 ? 'q4s' : type === GgmlType.Q4_1 ? 'q4o' : 'i8';
+  const [srcBlock, codesIn, codeBytes] = type === GgmlType.Q4_0 ? [18, 2, 16] : type === GgmlType.Q4_1 ? [20, 4, 16] : [34, 2, 32];
+  const hasMin = type === GgmlType.Q4_1;
+  const groups = Math.ceil(rows / 4);
+  const nb = cols / 32;
+  const bb = BLOCK_BYTES[format];
+  const size = groups * nb * bb;
+  const dst = out ? out.subarray(0, size) : new Uint8Array(size);
+  if (dst.length < size) throw new RangeError(`packGgml: output holds ${dst.length} bytes, ${size} needed`);
+  if (rows % 4 !== 0) dst.fill(0);
+  const f32 = new Float32Array(dst.buffer, dst.byteOffset, size / 4);
+  const t = f16ToF32Table();
+  const codesAt = hasMin ? 32 : 16;
+  for (let row = 0; row < rows; row++) {
+    const g = row >> 2;
+    const r = row & 3;
+    let src = row * nb * srcBlock;
+    let base = g * nb * bb;
+    for (let b = 0; b < nb; b++, src += srcBlock, base += bb) {
+      f32[(base >> 2) + r] = t[bytes[src] | (bytes[src + 1] << 8)];
+      if (hasMin) f32[(base >> 2) + 4 + r] = t[bytes[src + 2] | (bytes[src + 3] << 8)];
+      // A plain loop: a subarray per block would allocate millions of views (GC dominated the load).
+      const from = src + codesIn;
+      const to = base + codesAt + codeBytes * r;
+      for (let j = 0; j < codeBytes; j++) dst[to + j] = bytes[from + j];
+    }
+  }
+  return { format, rows, cols, groups, bytes: dst };
+}
+
+export function packDecoded(d: DecodedRows, rows: number, cols: number, out?: Uint8Array): PackedLayout {
+  const format = d.format;
+  const groups = Math.ceil(rows / 4);
+  const nb = cols / 32;
+  const bb = BLOCK_BYTES[format];
+  const size = groups * nb * bb;
+  const bytes = out ? out.subarray(0, size) : new Uint8Array(size);
+  if (bytes.length < size) throw new RangeError(`packGgml: output holds ${bytes.length} bytes, ${size} needed`);
+  bytes.fill(0);
+  const f32 = new Float32Array(bytes.buffer, bytes.byteOffset, size / 4);
+  const perRowGroups = cols / d.group;
+  for (let g = 0; g < groups; g++) {
+    for (let b = 0; b < nb; b++) {
+      const base = (g * nb + b) * bb;
+      for (let r = 0; r < 4; r++) {
+        const row = 4 * g + r;
+        if (row >= rows) continue;
+        if (format === 'f32') {
+          for (let c = 0; c < 32; c++) {
+            const k = c >> 2;
+            f32[(base + 64 * k + 16 * r + 4 * (c & 3)) / 4] = d.values![row * cols + 32 * b + c];
+          }
+          continue;
+        }
+        const at = (sub: number) => row * perRowGroups + (32 * b) / d.group + sub;
+        const subs = 32 / d.group;
+        for (let s = 0; s < subs; s++) {
+          f32[base / 4 + 4 * s + r] = d.scales[at(s)];
+          if (d.offsets) f32[base / 4 + 4 * subs + 4 * s + r] = d.offsets[at(s)];
+        }
+        const codesAt = base + (d.offsets ? 32 : 16 * subs);
+        const src = row * cols + 32 * b;
+        if (format === 'q4s' || format === 'q4o') {
+          for (let j = 0; j < 16; j++) bytes[codesAt + 16 * r + j] = d.codes[src + j] | (d.codes[src + j + 16] << 4);
+        } else {
+          for (let j = 0; j < 32; j++) bytes[codesAt + 32 * r + j] = d.codes[src + j] & 255;
+        }
+      }
+    }
+  }
+  return { format, rows, cols, groups, bytes };
+}
+
+const kSc = new Uint8Array(8);
+const kMn = new Uint8Array(8);
+const q6Codes = new Int8Array(256);
+
+/**
+ * Fast path for Q4_K (-> q4o) and Q6_K (-> i8g16), the K-quants of the common mixes: one pass per super-block
+ * straight into the layout. Same bytes as the generic path (tested).
+ */
+function packSuperBlocks(type: GgmlType, bytes: Uint8Array, rows: number, cols: number, out?: Uint8Array): PackedLayout {
+  const q4 = type === GgmlType.Q4_K;
+  const format = q4 ? 'q4o' : 'i8g16';
+  const groups = Math.ceil(rows / 4);
+  const nb = cols / 32;
+  const bb = BLOCK_BYTES[format];
+  const size = groups * nb * bb;
+  const dst = out ? out.subarray(0, size) : new Uint8Array(size);
+  if (dst.length < size) throw new RangeError(`packGgml: output holds ${dst.length} bytes, ${size} needed`);
+  if (rows % 4 !== 0) dst.fill(0);
+  const f32 = new Float32Array(dst.buffer, dst.byteOffset, size / 4);
+  const t = f16ToF32Table();
+  const sbBytes = q4 ? 144 : 210;
+  const nsb = cols / 256;
+  for (let row = 0; row < rows; row++) {
+    const r = row & 3;
+    const groupBase = (row >> 2) * nb * bb;
+    for (let sb = 0; sb < nsb; sb++) {
+      const o = (row * nsb + sb) * sbBytes;
+      if (q4) {
+        const d = t[bytes[o] | (bytes[o + 1] << 8)];
+        const dmin = t[bytes[o + 2] | (bytes[o + 3] << 8)];
+        unpackScalesMins(bytes, o + 4, kSc, kMn);
+        for (let sub = 0; sub < 8; sub++) {
+          const base = groupBase + (8 * sb + sub) * bb;
+          f32[(base >> 2) + r] = Math.fround(d * kSc[sub]);
+          f32[(base >> 2) + 4 + r] = -Math.fround(dmin * kMn[sub]);
+          const qs = o + 16 + 32 * (sub >> 1);
+          const at = base + 32 + 16 * r;
+          if (sub & 1) for (let j = 0; j < 16; j++) dst[at + j] = (bytes[qs + j] >> 4) | (bytes[qs + j + 16] & 0xf0);
+          else for (let j = 0; j < 16; j++) dst[at + j] = (bytes[qs + j] & 15) | ((bytes[qs + j + 16] & 15) << 4);
+        }
+      } else {
+        const d = t[bytes[o + 208] | (bytes[o + 209] << 8)];
+        for (let h = 0; h < 2; h++) {
+          const ql = o + 64 * h;
+          const qh = o + 128 + 32 * h;
+          const y = 128 * h;
+          for (let l = 0; l < 32; l++) {
+            const lo = bytes[ql + l];
+            const hi = bytes[ql + l + 32];
+            const bits = bytes[qh + l];
+            q6Codes[y + l] = ((lo & 15) | ((bits & 3) << 4)) - 32;
+            q6Codes[y + l + 32] = ((hi & 15) | (((bits >> 2) & 3) << 4)) - 32;
+            q6Codes[y + l + 64] = ((lo >> 4) | (((bits >> 4) & 3) << 4)) - 32;
+            q6Codes[y + l + 96] = ((hi >> 4) | (((bits >> 6) & 3) << 4)) - 32;
+          }
+        }
+        for (let b = 0; b < 8; b++) {
+          const base = groupBase + (8 * sb + b) * bb;
+          f32[(base >> 2) + r] = Math.fround(d * ((bytes[o + 192 + 2 * b] << 24) >> 24));
+          f32[(base >> 2) + 4 + r] = Math.fround(d * ((bytes[o + 193 + 2 * b] << 24) >> 24));
+          const at = base + 32 + 32 * r;
+          for (let j = 0; j < 32; j++) dst[at + j] = q6Codes[32 * b + j] & 255;
+        }
+      }
+    }
+  }
+  return { format, rows, cols, groups, bytes: dst };
+}
+
+/** Reads rows [first, first + count) of a packed layout back to f32 (embedding gathers; tests' reference). */
+export function unpackRows(layout: PackedLayout, first: number, count: number, out = new Float32Array(count * layout.cols)): Float32Array {
+  const { format, cols, bytes } = layout;
+  const nb = cols / 32;
+  const bb = BLOCK_BYTES[format];
+  const f32 = new Float32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.length / 4));
+  const i8 = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  const group = format === 'i8g16' ? 16 : 32;
+  const subs = 32 / group;
+  const hasOffsets = format === 'q4o' || format === 'i8o';
+  for (let i = 0; i < count; i++) {
+    const row = first + i;
+    const g = row >> 2;
+    const r = row & 3;
+    for (let b = 0; b < nb; b++) {
+      const base = (g * nb + b) * bb;
+      const y = i * cols + 32 * b;
+      if (format === 'f32') {
+        for (let c = 0; c < 32; c++) out[y + c] = f32[(base + 64 * (c >> 2) + 16 * r + 4 * (c & 3)) / 4];
+        continue;
+      }
+      const codesAt = base + (hasOffsets ? 32 : 16 * subs);
+      for (let c = 0; c < 32; c++) {
+        const s = Math.floor(c / group);
+        const scale = f32[base / 4 + 4 * s + r];
+        const offset = format === 'q4s' ? -8 * scale : hasOffsets ? f32[base / 4 + 4 * subs + 4 * s + r] : 0;
+        let q: number;
+        if (format === 'q4s' || format === 'q4o') {
+          const byte = bytes[codesAt + 16 * r + (c & 15)];
+          q = c < 16 ? byte & 15 : byte >> 4;
+        } else {
+          q = i8[codesAt + 32 * r + c];
+        }
+        out[y + c] = Math.fround(Math.fround(scale * q) + offset);
+      }
+    }
+  }
+  return out;
+}
