@@ -111,7 +111,8 @@ export async function loadCpuWeights(
       attnNorm: await vector(n('attn_norm')),
       q: await matrix(n('attn_q')),
       k: layer.ownsKv ? await matrix(n('attn_k')) : undefined,
-      v: layer.ownsKv ? await matrix(n('attn_v')) : undefined,
+      // attn_v is optional (gguf-gemma4.md): without it V is the K projection before k_norm (forward.ts reuses it).
+      v: layer.ownsKv && byName.has(n('attn_v')) ? await matrix(n('attn_v')) : undefined,
       qNorm: await vector(n('attn_q_norm')),
       kNorm: layer.ownsKv ? await vector(n('attn_k_norm')) : undefined,
       o: await matrix(n('attn_output')),

@@ -178,3 +178,56 @@ describe('threads', () => {
     }
   });
 });
+
+// gguf-gemma4.md: attn_v is optional on every layer; without it V is the K projection before k_norm. Layers 0
+// (sliding) and 3 (full attention) of the tiny shape own their KV and are written without blk.N.attn_v.weight.
+describe('layers without blk.N.attn_v.weight (V = the K projection before k_norm)', () => {
+  const base: FixtureOptions = { ...tiny(GgmlType.Q8_0, 56), withoutAttnV: [0, 3] };
+  let without: Ref;
+  let original: Ref;
+  beforeAll(async () => {
+    without = await buildReferenceModel(base);
+    original = await buildReferenceModel({ ...base, withoutAttnV: undefined });
+  });
+
+  it('load with no V weights packed for them, and match the reference in f32 activations (prefill, decode, tail)', async () => {
+    expect(without.header.tensors.some((t) => t.name === 'blk.3.attn_v.weight')).toBe(false);
+    expect(without.header.tensors.some((t) => t.name === 'blk.1.attn_v.weight')).toBe(true);
+    const model = await CpuForward.load(without.source, without.header, without.config, { contextLength: 128, chunk: 8, activations: 'f32' });
+    const full = await CpuForward.load(original.source, original.header, original.config, { contextLength: 128, chunk: 8, activations: 'f32' });
+    expect(model.weights.layers.map((l) => l.v === undefined)).toEqual(without.config.layers.map((l) => [0, 3].includes(l.index) || !l.ownsKv));
+    // No extra memory: exactly the two V matrices fewer than the file that has them.
+    const vBytes = full.weights.layers[0].v!.bytes + full.weights.layers[3].v!.bytes;
+    expect(model.weights.packedBytes).toBe(full.weights.packedBytes - vBytes);
+
+    const plain = forwardReference(without.config, without.weights, createReferenceState(without.config), TOKENS, { logits: 'all' });
+    const logits = await model.run(TOKENS, 'all');
+    const prefill = Math.max(...logits.map((row, i) => ratio(row, plain[i])));
+    model.reset();
+    const decode: number[] = [];
+    for (let i = 0; i < TOKENS.length; i++) decode.push(ratio((await model.run([TOKENS[i]], 'last'))[0], plain[i]));
+    model.reset();
+    const tail = await model.run(TOKENS, 'last');
+    console.log(`no attn_v f32: worst/tolerance prefill ${prefill.toFixed(3)} decode ${Math.max(...decode).toFixed(3)}`);
+    expect(prefill).toBeLessThan(1);
+    expect(Math.max(...decode)).toBeLessThan(1);
+    expect(ratio(tail[0], plain[TOKENS.length - 1])).toBeLessThan(1);
+    // The fixture's layers 0 and 3 really change the model: the file with attn_v gives other logits.
+    const withV = await full.run(TOKENS, 'all');
+    expect(Math.max(...withV.map((row, i) => ratio(row, plain[i])))).toBeGreaterThan(10);
+  });
+
+  it('greedy generation, f32 activations: 32 tokens identical to the reference', async () => {
+    const prompt = [2, 105, 500, 501, 17, 494, 510];
+    const expected = referenceGreedy(without, prompt, 32);
+    const model = await CpuForward.load(without.source, without.header, without.config, { contextLength: 128, chunk: 4, activations: 'f32' });
+    const got: number[] = [];
+    let z = (await model.run(prompt, 'last'))[0];
+    for (let i = 0; i < 32; i++) {
+      got.push(argmax(z));
+      if (i < 31) z = (await model.run([got[i]], 'last'))[0];
+    }
+    console.log(`no attn_v: smallest reference top-1 margin ${Math.min(...expected.margins).toExponential(2)}`);
+    expect(got).toEqual(expected.tokens);
+  });
+});

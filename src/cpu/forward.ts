@@ -236,7 +236,11 @@ export class CpuForward {
     let a = arena.f32(b.a, n * H);
     for (let m = 0; m < n; m++) rmsNormInto(a, m * H, hidden, m * H, H, lw.attnNorm, eps);
     const cache = this.caches[layer.kvSourceLayer]!;
-    if (layer.ownsKv) run(b.a, H, [lw.q, lw.k!, lw.v!], [b.q, b.k, b.v]);
+    // No attn_v (gguf-gemma4.md, "optional everywhere"): V is the K projection before k_norm, so V reads b.k,
+    // which k_norm below leaves untouched (it normalizes into the cache).
+    const vPtr = lw.v ? b.v : b.k;
+    if (layer.ownsKv && lw.v) run(b.a, H, [lw.q, lw.k!, lw.v], [b.q, b.k, b.v]);
+    else if (layer.ownsKv) run(b.a, H, [lw.q, lw.k!], [b.q, b.k]);
     else run(b.a, H, [lw.q], [b.q]);
     const q = arena.f32(b.q, n * qw);
     for (let m = 0; m < n; m++) {
@@ -245,7 +249,7 @@ export class CpuForward {
       ropeInto(q, m * qw, numHeads, hd, pos, layer.ropeInvFreq);
       if (layer.ownsKv) {
         const k = arena.f32(b.k, n * kvw);
-        const v = arena.f32(b.v, n * kvw);
+        const v = arena.f32(vPtr, n * kvw);
         const slot = (pos % cache.capacity) * cache.width;
         for (let h = 0; h < numKvHeads; h++) {
           rmsNormInto(cache.keys, slot + h * hd, k, m * kvw + h * hd, hd, lw.kNorm, eps);

@@ -110,3 +110,22 @@ describe('CpuTokenGenerator', () => {
     g.destroy();
   });
 });
+
+describe('CpuTokenGenerator on a file without attn_v on some layers', () => {
+  // gguf-gemma4.md: attn_v is optional; the engine's CPU load path (loadGemmaConfig, then this load) must accept it.
+  it('loads it and decodes the reference greedy tokens (V = the K projection before k_norm)', async () => {
+    const m = await buildReferenceModel({ shape: SHAPES.tiny, mix: uniformMix(GgmlType.Q8_0), seed: 81, withoutAttnV: [1, 2] });
+    expect(m.header.tensors.some((t) => t.name === 'blk.1.attn_v.weight')).toBe(false);
+    const g = await CpuTokenGenerator.load(m.source, m.header, m.config, { contextLength: 64, chunk: 4, activations: 'f32' });
+    expect(g.forward.weights.layers.map((l) => l.v === undefined)).toEqual(m.config.layers.map((l) => [1, 2].includes(l.index) || !l.ownsKv));
+    const state = createReferenceState(m.config);
+    let z = forwardReference(m.config, m.weights, state, PROMPT, { logits: 'last' })[0];
+    let t = (await g.prefill(PROMPT, opts(greedy)))!.token;
+    for (let i = 0; i < 12; i++) {
+      expect(t).toBe(argmaxLowest(z));
+      z = forwardReference(m.config, m.weights, state, [t], { logits: 'last' })[0];
+      t = (await g.next(t, opts(greedy, i + 1))).token;
+    }
+    g.destroy();
+  });
+});

@@ -70,13 +70,12 @@ export class CpuTokenGenerator implements TokenGenerator {
         });
       }
     }
-    let masked: Float32Array = logits;
-    if (o.mask) {
-      masked = Float32Array.from(logits);
-      for (let i = 0; i < V; i++) if (!((o.mask[i >>> 5] >>> (i & 31)) & 1)) masked[i] = -Infinity;
-      if (masked.every((v) => v === -Infinity)) throw new ModelError('BAD_STEP_OPTION', 'The allowed-token mask allows no token.');
+    // The sampler applies the mask itself: a -inf written here would read as a non-finite model logit there.
+    const mask = o.mask;
+    if (mask && !Array.from({ length: V }, (_, i) => (mask[i >>> 5] >>> (i & 31)) & 1).some(Boolean)) {
+      throw new ModelError('BAD_STEP_OPTION', 'The allowed-token mask allows no token.');
     }
-    const token = sampleCpu(masked, o.sampling, this.history, () => counterUniform(o.sampling.seed, o.step));
+    const token = sampleCpu(logits, o.sampling, this.history, () => counterUniform(o.sampling.seed, o.step), o.mask);
     this.history.set(token, (this.history.get(token) ?? 0) + 1);
     return o.topLogprobs === undefined ? { token } : { token, logprobs: logprobsOf(logits, token, o.topLogprobs) };
   }
