@@ -38,7 +38,9 @@ async function forceNext(p: Page, text: string) {
 
 beforeAll(async () => {
   const { file } = await writeTinyModel();
-  h = await startHarness({ page: 'index.html' });
+  // The UI is under test here, on the WebGPU backend it was written against (SwiftShader would make 'auto' pick the
+  // CPU path, whose speed changes what "a long answer" is); e2e/cpu-backend.e2e.test.ts and the build tests cover 'auto'.
+  h = await startHarness({ page: 'index.html?backend=webgpu' });
   h.files.serve('/tiny.gguf', file);
   modelUrl = `${h.files.url}/tiny.gguf`;
   page = h.page;

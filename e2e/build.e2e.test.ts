@@ -23,10 +23,11 @@ let browser: Browser;
 
 const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'credentialless' };
 // No 'unsafe-inline', no 'unsafe-eval': scripts, styles, workers and frames only from the app's own origin.
+// 'wasm-unsafe-eval' lets WebAssembly compile (the CPU backend's kernels, XGrammar); it allows no JavaScript eval.
 const strictCsp = (models: string) =>
   [
     "default-src 'self'",
-    "script-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
     "worker-src 'self' blob:",
     "style-src 'self'",
     "img-src 'self' data:",
@@ -161,7 +162,7 @@ describe('the one-tag embed on a page of another site', () => {
     host = await startStaticServer(join(out, 'v1'));
     const hostCsp = [
       "default-src 'self'",
-      `script-src 'self' ${embedOrigin}`,
+      `script-src 'self' ${embedOrigin} 'wasm-unsafe-eval'`,
       'worker-src blob:',
       "style-src 'self'",
       `connect-src 'self' ${embedOrigin} ${files.url}`,

@@ -54,7 +54,7 @@ beforeAll(async () => {
     e.resetChat(); // a no-op with no model loaded (web-llm)
     const texts: string[] = [];
     e.setInitProgressCallback((r) => texts.push(r.text));
-    await e.reload(u, { context_window_size: 512 });
+    await e.reload(u, { context_window_size: 512, backend: 'webgpu' });
     return texts;
   }, url);
   expect(progress.at(-1)).toMatch(/^Finish loading on WebGPU/);
@@ -281,7 +281,7 @@ describe('chat completions through the worker', () => {
       await e.chat.completions.create({ messages: [{ role: 'user', content: 'Hi' }], max_tokens: 2 });
       await e.resetChat();
       const cleared = await e.testHooks.cachedTokenCount();
-      const reload = e.reload(u);
+      const reload = e.reload(u, { backend: 'webgpu' });
       await e.unload();
       await reload;
       let notLoaded = '';
@@ -290,7 +290,7 @@ describe('chat completions through the worker', () => {
       } catch (err) {
         notLoaded = (err as Error).name;
       }
-      await e.reload(u, { context_window_size: 512 });
+      await e.reload(u, { context_window_size: 512, backend: 'webgpu' });
       return { cleared, notLoaded };
     }, url);
     expect(r).toEqual({ cleared: 0, notLoaded: 'ModelNotLoadedError' });

@@ -24,7 +24,10 @@ export interface HarnessOptions {
   readonly headless?: boolean;
   /** Chromium flags instead of test/chromium.ts's CHROMIUM_ARGS (e.g. WebGPU disabled for the CPU path). */
   readonly args?: readonly string[];
-  /** Serve the pages with COOP/COEP so they are cross-origin isolated (SharedArrayBuffer, CPU threads). */
+  /**
+   * true: COOP + COEP require-corp (cross-origin isolated: SharedArrayBuffer, CPU threads); false: not isolated
+   * (COOP/COEP unsafe-none, overriding vite.config.ts); unset: vite.config.ts's headers (isolated, credentialless).
+   */
   readonly crossOriginIsolated?: boolean;
 }
 
@@ -34,9 +37,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let browser: Browser | undefined;
   try {
     // No HMR: a page under test must never reload because a source file changed on disk.
-    const headers = options.crossOriginIsolated
-      ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }
-      : undefined;
+    const headers =
+      options.crossOriginIsolated === undefined
+        ? undefined
+        : options.crossOriginIsolated
+          ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }
+          : { 'Cross-Origin-Opener-Policy': 'unsafe-none', 'Cross-Origin-Embedder-Policy': 'unsafe-none' };
     vite = await createServer({ server: { port: 0, host: '127.0.0.1', hmr: false, headers }, logLevel: 'error', clearScreen: false });
     await vite.listen();
     const appUrl = vite.resolvedUrls!.local[0].replace(/\/$/, '');

@@ -20,6 +20,8 @@ export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 /** web-llm's ChatOptions subset we read (context_window_size); the rest is accepted and ignored. */
 export interface ChatOptions {
   context_window_size?: number;
+  /** Ours, not web-llm's: the compute backend (default 'auto': WebGPU on a real adapter, else the CPU WebAssembly path). */
+  backend?: 'auto' | 'webgpu' | 'cpu';
   [key: string]: unknown;
 }
 
@@ -179,10 +181,11 @@ export function createEngine(options: CreateEngineOptions = {}): GemmaEngine {
       reloadedAs = ids[0];
       const t0 = performance.now();
       const report = (r: Omit<InitProgressReport, 'timeElapsed'>) => progressCallback?.({ ...r, timeElapsed: (performance.now() - t0) / 1000 });
+      let info: ModelInfo;
       try {
-        await api.load(
+        info = await api.load(
           target,
-          { contextLength: opts[0]?.context_window_size },
+          { contextLength: opts[0]?.context_window_size, backend: opts[0]?.backend },
           Comlink.proxy((p: LoadProgress) => {
             if (p.phase === 'ready') return;
             report({ progress: p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : 0, text: progressText(p) });
@@ -193,7 +196,7 @@ export function createEngine(options: CreateEngineOptions = {}): GemmaEngine {
         if (e instanceof EngineError && e.code === 'ABORTED') return;
         throw e;
       }
-      report({ progress: 1, text: `Finish loading on WebGPU - ${await api.getGPUVendor()}` });
+      report({ progress: 1, text: info?.backend === 'cpu' ? `Finish loading on the CPU (WebAssembly) - ${info.backendReason}` : `Finish loading on WebGPU - ${await api.getGPUVendor()}` });
     },
     load: (model, o = {}) => {
       const { onProgress, ...loadOptions } = o;

@@ -16,7 +16,12 @@ defineGemmaChat();
 const settings: AppSettings = loadSettings();
 const save = () => saveSettings(settings);
 const chat = $('chat') as HTMLElementTagNameMap['gemma-chat'];
-const backend = createChatBackend({ worker: startEngineWorker() });
+// `?backend=webgpu|cpu` forces a compute backend (default auto: WebGPU on a real adapter, else the CPU path).
+const backendParam = new URLSearchParams(location.search).get('backend');
+const backend = createChatBackend({
+  worker: startEngineWorker(),
+  backend: backendParam === 'webgpu' || backendParam === 'cpu' ? backendParam : 'auto',
+});
 chat.engine = backend;
 
 function applyTheme(): void {

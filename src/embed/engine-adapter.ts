@@ -8,6 +8,8 @@ import type { ChatBackend, ChatTurn, KnownModel, StreamEvent, StreamRequest, Too
 export interface BackendOptions {
   /** A worker to run the engine in (the embed's blob bootstrap); default: the bundled engine worker. */
   readonly worker?: Worker;
+  /** Compute backend for every load (default 'auto': WebGPU on a real adapter, else the CPU WebAssembly path). */
+  readonly backend?: 'auto' | 'webgpu' | 'cpu';
 }
 
 export interface TestableBackend extends ChatBackend {
@@ -20,7 +22,7 @@ export function createChatBackend(options: BackendOptions = {}): TestableBackend
   return {
     engine,
     async load(model, o) {
-      const info = await engine.load(model, { contextLength: o.contextLength, onProgress: o.onProgress });
+      const info = await engine.load(model, { contextLength: o.contextLength, backend: options.backend, onProgress: o.onProgress });
       return { name: info.name, contextLength: info.contextLength, fromCache: info.fromCache };
     },
     stream: (request) => streamChat(engine, request),
