@@ -1,29 +1,26 @@
-// The benchmark models: GGUFs with the real E2B/E4B dimensions and random weights in the type mixes of real files,
-// generated once into .cache/bench/ (same names as scripts/bench.ts, so both reuse one file).
+// The benchmark model files: scripts/bench/models.ts's GGUFs (real E2B/E4B dimensions, random weights in real
+// files' type mixes) generated once into .cache/bench/, shared by `npm run bench` and `npm run bench:cpu`.
 import { existsSync } from 'node:fs';
 import { mkdir, rename, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { REAL_MIXES, SHAPES, generateFixture, type FixtureShape, type TypeMix } from './fixtures/gemma-fixture.js';
+import { benchFixture, benchModel } from './bench/models.js';
 import { writeGgufFile } from './gguf-file-writer.js';
 import { gemma4VocabFromLenml } from './vocab-from-lenml.js';
 
-export const BENCH_MODELS: Record<string, { shape: FixtureShape; mix: TypeMix; mixName: string }> = {
-  'e2b-q4_0': { shape: SHAPES.e2b, mix: REAL_MIXES['google-qat-q4_0'], mixName: 'Google QAT Q4_0 mix (Q4_0/Q4_1, Q6_K embeddings)' },
-  'e2b-q4_k_m': { shape: SHAPES.e2b, mix: REAL_MIXES.q4_k_m, mixName: 'Q4_K_M mix (Q4_K/Q5_K/Q6_K)' },
-  'e4b-q4_0': { shape: SHAPES.e4b, mix: REAL_MIXES['google-qat-q4_0'], mixName: 'Google QAT Q4_0 mix' },
-  'e4b-q4_k_m': { shape: SHAPES.e4b, mix: REAL_MIXES.q4_k_m, mixName: 'Q4_K_M mix' },
-};
+export { BENCH_MODELS } from './bench/models.js';
+
+/** Bumped when the generator's output changes, so stale cached files are not reused. */
 const GENERATOR_VERSION = 1;
 
+/** The path of model `name`'s file, generating it first when it is not cached. */
 export async function ensureBenchModel(name: string): Promise<string> {
-  const m = BENCH_MODELS[name];
-  if (!m) throw new Error(`unknown model "${name}"; use ${Object.keys(BENCH_MODELS).join(', ')}`);
+  const m = benchModel(name);
   const dir = resolve('.cache/bench');
   await mkdir(dir, { recursive: true });
   const path = resolve(dir, `${name}-v${GENERATOR_VERSION}.gguf`);
   if (existsSync(path)) return path;
   const t0 = performance.now();
-  const fixture = generateFixture({ shape: m.shape, mix: m.mix, seed: 1, fill: 'tiled', vocab: gemma4VocabFromLenml() });
+  const fixture = benchFixture(name, m.shape.vocabSize === 262144 ? gemma4VocabFromLenml() : undefined);
   await writeGgufFile(path + '.tmp', fixture.spec, fixture.tensorData);
   await rename(path + '.tmp', path);
   const size = (await stat(path)).size;
