@@ -33,7 +33,7 @@ beforeAll(async () => {
   await writeGgufFile(join(dir, 'tiny.gguf'), f.spec, f.tensorData);
 });
 
-async function run(isolated: boolean): Promise<{ load: LoadResult; chat: ChatResult; hasGpu: boolean; isolated: boolean }> {
+async function run(isolated: boolean): Promise<{ load: LoadResult; chat: ChatResult; hasGpu: boolean; isolated: boolean; interrupted: { chunks: number; finish: string | null } }> {
   const h: Harness = await startHarness({ args: NO_WEBGPU, crossOriginIsolated: isolated });
   try {
     h.files.serve('/tiny.gguf', join(dir, 'tiny.gguf'));
@@ -46,7 +46,20 @@ async function run(isolated: boolean): Promise<{ load: LoadResult; chat: ChatRes
     const pageIsolated = await h.page.evaluate(() => crossOriginIsolated);
     const load = await h.page.evaluate((u) => (window as never as H).harness.load(u, 128, 'auto'), `${h.files.url}/tiny.gguf`);
     const chat = await h.page.evaluate((r) => (window as never as H).harness.chat(r), request);
-    return { load, chat, hasGpu, isolated: pageIsolated };
+    // interruptGenerate mid-decode: the CPU forward computes synchronously, so the worker must still read the
+    // message between tokens (cpu/yield-to-events.ts). A long answer (a context's worth) stops within a few tokens.
+    const interrupted = await h.page.evaluate(async () => {
+      const e = (window as never as { harness: { engine(): { chat: { completions: { create(r: object): Promise<AsyncIterable<{ choices: { finish_reason: string | null }[] }>> } }; interruptGenerate(): void } } }).harness.engine();
+      const stream = await e.chat.completions.create({ messages: [{ role: 'user', content: 'Tell me a long story' }], max_tokens: 100, temperature: 1, seed: 3, ignore_eos: true, stream: true });
+      let chunks = 0;
+      let finish: string | null = null;
+      for await (const c of stream) {
+        if (++chunks === 3) e.interruptGenerate();
+        finish = c.choices[0]?.finish_reason ?? finish;
+      }
+      return { chunks, finish };
+    });
+    return { load, chat, hasGpu, isolated: pageIsolated, interrupted };
   } finally {
     await h.close();
   }
@@ -68,6 +81,8 @@ describe('CPU backend in Chromium without WebGPU', () => {
     expect(deltas.join('')).toBe(single.chat.message);
     expect(single.chat.message!.length).toBeGreaterThan(0);
     expect(['stop', 'length']).toContain(single.chat.chunks!.at(-1)!.choices[0].finish_reason);
+    expect(single.interrupted.finish).toBe('abort');
+    expect(single.interrupted.chunks).toBeLessThan(20);
   });
 
   it('a cross-origin isolated page runs helper threads and generates the same greedy text', async () => {
@@ -78,5 +93,6 @@ describe('CPU backend in Chromium without WebGPU', () => {
     console.log(`isolated: ${many.load.info!.cpu!.threadsReason}`);
     expect(many.chat.error).toBeUndefined();
     expect(many.chat.message).toBe(single.chat.message);
+    expect(many.interrupted.finish).toBe('abort');
   });
 });

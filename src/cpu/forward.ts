@@ -2,6 +2,7 @@
 // sliding/full layers, GQA, KV-shared layers reading their source layer's cache, the §3.5 skip of shared layers
 // for rows whose logits are not wanted, per-layer embeddings read per token from the file, layer scalars.
 // Products run in wasm (cpu/products.ts); the small per-row ops in TypeScript (cpu/small-ops.ts).
+import { yieldToEvents } from './yield-to-events.js';
 import type { ByteSource, GgufHeader } from '../gguf/types.js';
 import type { GemmaConfig } from '../model/config.js';
 import { loadCpuWeights, type CpuWeights } from './cpu-weights.js';
@@ -137,6 +138,8 @@ export class CpuForward {
     const out: Float32Array[] = [];
     this.aborted = false;
     for (let c = 0; c < tokens.length; c += this.chunk) {
+      // Let the worker read its messages (interrupt, cancel) before each chunk: the products run synchronously.
+      await yieldToEvents();
       if (c > 0 && options.signal?.aborted) {
         this.aborted = true;
         return out;
