@@ -46,12 +46,12 @@ function applyChatSettings(): void {
   chat.setAttribute('system-prompt', settings.systemPrompt);
   chat.settings = { temperature: settings.temperature, topP: settings.topP, topK: settings.topK, maxTokens: settings.maxTokens };
 }
-const fields: Array<[string, keyof AppSettings]> = [['s-system', 'systemPrompt'], ['s-temp', 'temperature'], ['s-topp', 'topP'], ['s-topk', 'topK'], ['s-max', 'maxTokens'], ['s-ctx', 'contextLength']];
+const fields: Array<[string, keyof AppSettings]> = [['s-system', 'systemPrompt'], ['s-temp', 'temperature'], ['s-topp', 'topP'], ['s-topk', 'topK'], ['s-max', 'maxTokens'], ['s-ctx', 'contextLength'], ['s-backend', 'backend']];
 for (const [id, key] of fields) {
   const el = $<HTMLInputElement>(id);
   el.value = String(settings[key]);
   el.addEventListener('change', () => {
-    const v = key === 'systemPrompt' ? el.value : Number(el.value);
+    const v = key === 'systemPrompt' || key === 'backend' ? el.value : Number(el.value);
     if (typeof v === 'number' && !Number.isFinite(v)) return;
     (settings as unknown as Record<string, unknown>)[key] = v;
     save();

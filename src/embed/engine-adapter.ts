@@ -20,8 +20,8 @@ export function createChatBackend(options: BackendOptions = {}): TestableBackend
   return {
     engine,
     async load(model, o) {
-      const info = await engine.load(model, { contextLength: o.contextLength, onProgress: o.onProgress });
-      return { name: info.name, contextLength: info.contextLength, fromCache: info.fromCache };
+      const info = await engine.load(model, { contextLength: o.contextLength, backend: o.backend, onProgress: o.onProgress });
+      return { name: info.name, contextLength: info.contextLength, fromCache: info.fromCache, backend: info.backend, backendReason: info.backendReason };
     },
     stream: (request) => streamChat(engine, request),
     interrupt: async () => engine.interruptGenerate(),
