@@ -68,6 +68,8 @@ describe('chat app', () => {
       w.progress = [];
       document.querySelector('gemma-chat')!.addEventListener('progress', (e) => w.progress.push((e as unknown as CustomEvent).detail));
     });
+    // This Chromium's only WebGPU adapter is SwiftShader, which the default backend 'auto' passes over for the CPU
+    // (WebAssembly) path, so the chats below run on the CPU; the device-loss test switches to WebGPU in Settings.
     h.files.setLatency(150);
     await page.fill('#model-url', modelUrl);
     await page.click('#url-form button[type="submit"]');
@@ -300,6 +302,55 @@ describe('chat app', () => {
     expect(r.text).toContain('raw html');
   });
 
+  it('error banners say what to do: context full with the counts; device lost, recovering, and the next message answered', async () => {
+    const banner = page.locator('gemma-chat .banner');
+    await page.click('#tab-chats');
+    await page.click('#new-chat');
+    // The fixture's byte-level vocabulary spells this in more tokens than its 2048-token context holds.
+    await send(page, 'a long question '.repeat(160));
+    await page.waitForSelector('gemma-chat .banner[data-code="CONTEXT_FULL"]');
+    const full = (await banner.textContent())!;
+    const [, used, max] = /too long for the context \((\d+) tokens, the context holds (\d+)\)/.exec(full)!.map(Number);
+    expect(max).toBe(2048);
+    expect(used).toBeGreaterThan(2048);
+    expect(full).toMatch(/Start a new chat, delete earlier turns, or load the model with a larger context length/);
+
+    // Device loss while an answer streams: the engine's test hook destroys the real GPUDevice mid-answer. The model
+    // is loaded again (from the cache) on WebGPU for this, and stays there for the tests after it.
+    await page.click('#tab-settings');
+    await page.selectOption('#s-backend', 'webgpu');
+    await page.dispatchEvent('#s-backend', 'change');
+    await page.click('#tab-model');
+    await page.evaluate(() => document.querySelector('gemma-chat')!.addEventListener('ready', () => ((window as unknown as { readyOn: string }).readyOn = 'x'), { once: true }));
+    await page.fill('#model-url', modelUrl);
+    await page.click('#url-form button[type="submit"]');
+    await page.waitForFunction(() => (window as unknown as { readyOn?: string }).readyOn === 'x', undefined, { timeout: 120_000 });
+    await page.click('#tab-chats');
+    await page.click('#new-chat');
+    await send(page, 'Keep talking');
+    await page.waitForFunction(() => {
+      const r = document.querySelector('gemma-chat')!.shadowRoot!;
+      const b = r.querySelectorAll('.msg.assistant .body');
+      return (b[b.length - 1]?.textContent?.length ?? 0) > 3;
+    }, undefined, { timeout: 120_000 });
+    await page.evaluate(async () => {
+      const engine = (document.querySelector('gemma-chat')!.engine as unknown as { engine: { testHooks: { loseDevice(): Promise<void> } } }).engine;
+      await engine.testHooks.loseDevice();
+    });
+    await page.waitForSelector('gemma-chat .banner[data-code="DEVICE_LOST"]', { timeout: 120_000 });
+    expect(await banner.textContent()).toMatch(/device lost\): recovering.*reloaded from the cache by itself; send your message again/);
+    await waitAnswered(page);
+    // The model was rebuilt from the cache: the next message gets a whole answer and the banner goes.
+    await page.click('#tab-settings');
+    await page.fill('#s-max', '24');
+    await page.dispatchEvent('#s-max', 'change');
+    await send(page, 'Are you back?');
+    await waitAnswered(page);
+    expect(await page.locator('gemma-chat .banner').count()).toBe(0);
+    expect(await lastAnswer(page).locator('.stats').textContent()).toMatch(/tok\/s · first token .* · \d+ tokens/);
+    expect(await lastAnswer(page).locator('.body').textContent()).not.toBe('');
+  });
+
   it('takes the README screenshots: light and dark, desktop and a 360 px phone', async () => {
     await page.evaluate(() => {
       const chat = document.querySelector('gemma-chat')!;
@@ -366,5 +417,15 @@ describe('chat app', () => {
     await page.reload(); // nothing pending any more: the model simply loads from the cache
     await waitReady(page);
     expect(await page.isHidden('#download')).toBe(true);
+  });
+
+  it('a failed download says what to do: HTTP 404 names the status and says to check the URL', async () => {
+    const banner = page.locator('gemma-chat .banner');
+    await page.click('#tab-model');
+    await page.fill('#model-url', `${h.files.url}/no-such-model.gguf`);
+    await page.click('#url-form button[type="submit"]');
+    await page.waitForSelector('gemma-chat .banner[data-code="NETWORK"]', { timeout: 120_000 });
+    expect(await banner.textContent()).toMatch(/The download failed: the file is not there \(HTTP 404\)\..*Check the model URL, or pick a model from the list/);
+    expect(await page.textContent('#dl-phase')).toBe('failed');
   });
 });

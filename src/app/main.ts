@@ -16,11 +16,11 @@ defineGemmaChat();
 const settings: AppSettings = loadSettings();
 const save = () => saveSettings(settings);
 const chat = $('chat') as HTMLElementTagNameMap['gemma-chat'];
-// `?backend=webgpu|cpu` forces a compute backend (default auto: WebGPU on a real adapter, else the CPU path).
+// `?backend=webgpu|cpu` forces a compute backend for this page, over the "Run on" setting (tests use it).
 const backendParam = new URLSearchParams(location.search).get('backend');
 const backend = createChatBackend({
   worker: startEngineWorker(),
-  backend: backendParam === 'webgpu' || backendParam === 'cpu' ? backendParam : 'auto',
+  backend: backendParam === 'webgpu' || backendParam === 'cpu' ? backendParam : undefined,
 });
 chat.engine = backend;
 
@@ -51,12 +51,12 @@ function applyChatSettings(): void {
   chat.setAttribute('system-prompt', settings.systemPrompt);
   chat.settings = { temperature: settings.temperature, topP: settings.topP, topK: settings.topK, maxTokens: settings.maxTokens };
 }
-const fields: Array<[string, keyof AppSettings]> = [['s-system', 'systemPrompt'], ['s-temp', 'temperature'], ['s-topp', 'topP'], ['s-topk', 'topK'], ['s-max', 'maxTokens'], ['s-ctx', 'contextLength']];
+const fields: Array<[string, keyof AppSettings]> = [['s-system', 'systemPrompt'], ['s-temp', 'temperature'], ['s-topp', 'topP'], ['s-topk', 'topK'], ['s-max', 'maxTokens'], ['s-ctx', 'contextLength'], ['s-backend', 'backend']];
 for (const [id, key] of fields) {
   const el = $<HTMLInputElement>(id);
   el.value = String(settings[key]);
   el.addEventListener('change', () => {
-    const v = key === 'systemPrompt' ? el.value : Number(el.value);
+    const v = key === 'systemPrompt' || key === 'backend' ? el.value : Number(el.value);
     if (typeof v === 'number' && !Number.isFinite(v)) return;
     (settings as unknown as Record<string, unknown>)[key] = v;
     save();

@@ -101,14 +101,19 @@ export class ModelPanel {
       this.d.save();
     }
     this.showDownload(name, { phase: 'checking', bytesDone: 0, bytesTotal: 0 });
+    // Progress messages from the worker can arrive after load() settled: they must not show the panel again.
+    let settled = false;
     try {
       const info = await backend.load(target, {
         contextLength: settings.contextLength,
+        backend: settings.backend,
         onProgress: (p) => {
+          if (settled) return;
           this.showDownload(name, p);
           chat.showProgress(p);
         },
       });
+      settled = true;
       settings.pendingDownload = undefined;
       if (typeof target === 'string') settings.lastModel = target;
       this.d.save();
@@ -116,6 +121,7 @@ export class ModelPanel {
       chat.setModelReady(info);
       performance.mark('gemma-ready');
     } catch (e) {
+      settled = true;
       const err = toErrorView(e);
       if (this.cancelled) {
         $('download').hidden = true;

@@ -8,6 +8,8 @@ export interface AppSettings {
   topK: number;
   maxTokens: number;
   contextLength: number;
+  /** Where the model runs: 'auto' (WebGPU on a real GPU adapter, else the CPU WebAssembly path), or forced. */
+  backend: 'auto' | 'webgpu' | 'cpu';
   enabledBuiltins: string[];
   userTools: UserToolSpec[];
   theme: 'auto' | 'light' | 'dark';
@@ -24,6 +26,7 @@ export const DEFAULT_SETTINGS: AppSettings = {
   topK: 64,
   maxTokens: 512,
   contextLength: 4096,
+  backend: 'auto',
   enabledBuiltins: ['calculator', 'current_datetime', 'convert_units'],
   userTools: [],
   theme: 'auto',

@@ -58,6 +58,10 @@ export interface LoadedModel {
   readonly name: string;
   readonly contextLength: number;
   readonly fromCache: boolean;
+  /** Where the model runs: 'webgpu', or 'cpu' (WebAssembly) when WebGPU is missing or unusable. */
+  readonly backend?: string;
+  /** Why that backend was picked (shown when the CPU path is used). */
+  readonly backendReason?: string;
 }
 
 export interface KnownModel {
@@ -77,7 +81,7 @@ export interface CachedModelView {
 }
 
 export interface ChatBackend {
-  load(model: string | File, options: { contextLength?: number; onProgress?: (p: LoadProgressView) => void }): Promise<LoadedModel>;
+  load(model: string | File, options: { contextLength?: number; backend?: 'auto' | 'webgpu' | 'cpu'; onProgress?: (p: LoadProgressView) => void }): Promise<LoadedModel>;
   stream(request: StreamRequest): AsyncIterable<StreamEvent>;
   /** Stops a generation or a download in progress (a stopped download resumes on the next load). */
   interrupt(): Promise<void>;

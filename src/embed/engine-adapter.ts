@@ -8,7 +8,7 @@ import type { ChatBackend, ChatTurn, KnownModel, StreamEvent, StreamRequest, Too
 export interface BackendOptions {
   /** A worker to run the engine in (the embed's blob bootstrap); default: the bundled engine worker. */
   readonly worker?: Worker;
-  /** Compute backend for every load (default 'auto': WebGPU on a real adapter, else the CPU WebAssembly path). */
+  /** Compute backend forced for every load, over each load's own choice (unset: the load's choice, default 'auto'). */
   readonly backend?: 'auto' | 'webgpu' | 'cpu';
 }
 
@@ -22,8 +22,9 @@ export function createChatBackend(options: BackendOptions = {}): TestableBackend
   return {
     engine,
     async load(model, o) {
-      const info = await engine.load(model, { contextLength: o.contextLength, backend: options.backend, onProgress: o.onProgress });
-      return { name: info.name, contextLength: info.contextLength, fromCache: info.fromCache };
+      // A backend forced for the whole page (the app's ?backend=) wins over the per-load choice (the "Run on" setting).
+      const info = await engine.load(model, { contextLength: o.contextLength, backend: options.backend ?? o.backend, onProgress: o.onProgress });
+      return { name: info.name, contextLength: info.contextLength, fromCache: info.fromCache, backend: info.backend, backendReason: info.backendReason };
     },
     stream: (request) => streamChat(engine, request),
     interrupt: async () => engine.interruptGenerate(),

@@ -21,18 +21,29 @@ export function errorAdvice(e: ErrorView): Advice {
     case 'QUOTA': {
       const need = num(d.neededBytes) ?? num(d.size);
       const stored = num(d.storedBytes);
-      const figures = [need !== undefined && `needs ${formatBytes(need)} more`, stored !== undefined && `${formatBytes(stored)} already stored`].filter(Boolean).join(', ');
+      const free = num(d.availableBytes);
+      const figures = [
+        need !== undefined && `needs ${formatBytes(need)} more`,
+        free !== undefined && `${formatBytes(free)} free`,
+        stored !== undefined && `${formatBytes(stored)} already stored`,
+      ].filter(Boolean).join(', ');
       return {
         title: `Out of storage${figures ? ` (${figures})` : ''}.`,
         detail: 'Delete other models in the cache manager or free disk space, then load again: the download resumes. ' + e.message,
       };
     }
-    case 'NETWORK':
-      return { title: 'The download failed.', detail: `${e.message} Check the connection and load the model again: it resumes where it stopped.` };
+    case 'NETWORK': {
+      const status = num(d.status);
+      if (status === 404 || status === 410) {
+        return { title: `The download failed: the file is not there (HTTP ${status}).`, detail: `${e.message} Check the model URL, or pick a model from the list.` };
+      }
+      const http = status !== undefined ? ` (HTTP ${status})` : '';
+      return { title: `The download failed${http}.`, detail: `${e.message} Check the connection and load the model again: it resumes where it stopped.` };
+    }
     case 'INTEGRITY':
       return { title: 'The downloaded file is damaged (checksum mismatch).', detail: `${e.message} The bad part was discarded; load again to fetch it afresh.` };
     case 'DEVICE_LOST':
-      return { title: 'The GPU was reset (device lost).', detail: 'The model is being reloaded from the cache; send your message again when it is ready. ' + e.message };
+      return { title: 'The GPU was reset (device lost): recovering.', detail: 'The model is being reloaded from the cache by itself; send your message again (it waits until the model is back). ' + e.message };
     case 'OUT_OF_MEMORY':
       return { title: 'The GPU ran out of memory.', detail: 'Pick a smaller model or a shorter context length, close other GPU-heavy tabs, and try again. ' + e.message };
     case 'CONTEXT_FULL': {

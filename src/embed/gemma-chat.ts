@@ -39,7 +39,7 @@ type Status = 'idle' | 'loading' | 'ready' | 'generating' | 'error';
 const MAX_TOOL_ROUNDS = 4;
 
 export class GemmaChatElement extends HTMLElement {
-  static readonly observedAttributes = ['model', 'system-prompt', 'context-length', 'theme', 'heading'];
+  static readonly observedAttributes = ['model', 'system-prompt', 'context-length', 'theme', 'heading', 'no-theme-toggle'];
 
   /** Builds an engine when none was given (the embed entry sets this to a cross-origin-safe factory). */
   static engineFactory: (() => ChatBackend) | undefined;
@@ -121,7 +121,7 @@ export class GemmaChatElement extends HTMLElement {
   }
 
   attributeChangedCallback(name: string): void {
-    if (name === 'theme') this.applyTheme();
+    if (name === 'theme' || name === 'no-theme-toggle') this.applyTheme();
     if (name === 'heading') this.updateTitle();
     if (name === 'model' && this.isConnected && this.getAttribute('model')) void this.autoload();
   }
@@ -181,6 +181,7 @@ export class GemmaChatElement extends HTMLElement {
     this.modelName = info.name;
     this.progress.hidden = true;
     this.clearBanners();
+    if (info.backend === 'cpu') this.showCpuNote(info.backendReason);
     this.setStatus('ready');
     this.updateTitle();
     this.emit('ready', info);
@@ -349,6 +350,15 @@ export class GemmaChatElement extends HTMLElement {
     this.emit('error', err);
   }
 
+  /** Not an error: without usable WebGPU the engine runs the model on the CPU (WebAssembly), slower but working. */
+  private showCpuNote(reason: string | undefined): void {
+    const dismiss = h('button', { type: 'button', 'aria-label': 'Dismiss', onclick: () => this.clearBanners() }, '×');
+    append(this.banners, h('div', { class: 'banner info', 'data-code': 'CPU_BACKEND' },
+      h('div', { class: 'text' }, h('strong', {}, 'No usable WebGPU here: the model runs on the CPU (WebAssembly), more slowly.'),
+        'It works as is. For full speed, open this page in a browser with WebGPU turned on (a recent Chrome or Edge) on a device with a GPU.' +
+        (reason ? ` (${reason})` : '')), dismiss));
+  }
+
   private clearBanners(): void {
     clear(this.banners);
   }
@@ -378,6 +388,8 @@ export class GemmaChatElement extends HTMLElement {
     const dark = this.isDark();
     this.root?.classList.toggle('dark', dark);
     if (this.themeButton) {
+      // A host page with its own theme control sets no-theme-toggle, so there is one control, never two that disagree.
+      this.themeButton.hidden = this.hasAttribute('no-theme-toggle');
       this.themeButton.textContent = dark ? 'Light' : 'Dark';
       this.themeButton.setAttribute('aria-label', dark ? 'Switch to light theme' : 'Switch to dark theme');
     }
