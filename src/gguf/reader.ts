@@ -1,18 +1,14 @@
 // Streaming GGUF header reader: parses metadata and tensor infos from growing byte ranges of a ByteSource
 // (never the whole file), validating every length, count, shape and offset before allocating or trusting it.
 // Tensor bytes are read with src/gguf/tensor-data.ts once the header is known.
+// Values (and the lazy big arrays) are decoded by metadata-values.ts; this file reads the header's structure.
 import { GgufError } from './errors.js';
 import { ggmlTypeName, ggmlTypeTraits, tensorByteSize } from './ggml-types.js';
+import { MetadataValueParser, NeedMore, TRUNCATED_HINT } from './metadata-values.js';
 import { GgufValueType } from './types.js';
-import { decodeUtf8 } from './utf8.js';
-import type {
-  ByteSource,
-  GgufArray,
-  GgufHeader,
-  GgufMetadataEntry,
-  GgufTensorInfo,
-  GgufValue,
-} from './types.js';
+import type { ByteSource, GgufHeader, GgufMetadataEntry, GgufTensorInfo } from './types.js';
+
+export { LAZY_ARRAY_ELEMENTS } from './lazy-array.js';
 
 export interface ReadGgufOptions {
   /** Largest header (metadata + tensor infos) accepted; default 256 MiB. Real Gemma 4 headers are 10-30 MB. */
@@ -31,9 +27,6 @@ export interface ReadGgufOptions {
   maxMetadataMemoryBytes?: number;
 }
 
-/** Arrays with at least this many elements are decoded on first access (`values`), not while parsing. */
-export const LAZY_ARRAY_ELEMENTS = 4096;
-
 const MIB = 1024 * 1024;
 const DEFAULTS = {
   maxHeaderBytes: 256 * MIB,
@@ -45,35 +38,10 @@ const DEFAULTS = {
 const GGUF_MAGIC = [0x47, 0x47, 0x55, 0x46]; // "GGUF"
 const DEFAULT_ALIGNMENT = 32;
 const MAX_DIMS = 4;
-// Real files nest at most two levels; a bound keeps a hostile file from overflowing the stack.
-const MAX_ARRAY_DEPTH = 8;
-const TRUNCATED_HINT = 'the file looks truncated or corrupt — re-download it';
-
-/** Bytes of each fixed-size value type; STRING and ARRAY give the least bytes one element can take. */
-const MIN_VALUE_BYTES: ReadonlyMap<number, number> = new Map([
-  [GgufValueType.UINT8, 1],
-  [GgufValueType.INT8, 1],
-  [GgufValueType.UINT16, 2],
-  [GgufValueType.INT16, 2],
-  [GgufValueType.UINT32, 4],
-  [GgufValueType.INT32, 4],
-  [GgufValueType.FLOAT32, 4],
-  [GgufValueType.BOOL, 1],
-  [GgufValueType.STRING, 8],
-  [GgufValueType.ARRAY, 12],
-  [GgufValueType.UINT64, 8],
-  [GgufValueType.INT64, 8],
-  [GgufValueType.FLOAT64, 8],
-]);
 // Least bytes of one metadata entry (empty key, u32 type, 1-byte value) and one tensor info (empty name,
 // n_dims 0, type, offset): a count whose minimum footprint exceeds the bytes left is a lie.
 const MIN_KV_BYTES = 8 + 4 + 1;
 const MIN_TENSOR_INFO_BYTES = 8 + 4 + 4 + 8;
-
-/** Thrown inside the synchronous parser when the buffered prefix ends; the driver reads more and resumes. */
-class NeedMore {
-  constructor(readonly end: number) {}
-}
 
 function isPowerOfTwo(n: number): boolean {
   return Number.isSafeInteger(n) && n > 0 && (n & (n - 1)) === 0;
@@ -103,65 +71,7 @@ function versionError(version: number): GgufError {
  * entry, one tensor info); a step that runs out of buffered bytes throws NeedMore and is redone from its start
  * once the driver has read more, so steps change state only when they finish.
  */
-/** Estimated memory of decoded metadata arrays, shared by every lazy array of one header. */
-interface MemoryBudget {
-  used: number;
-  readonly max: number;
-}
-
-/** Rough JS heap cost of decoding `count` elements from `bytes` raw bytes (strings: UTF-16 + object header). */
-function decodedBytesEstimate(type: GgufValueType, count: number, bytes: number): number {
-  if (type === GgufValueType.STRING || type === GgufValueType.ARRAY) return count * 48 + bytes * 2;
-  if (type === GgufValueType.UINT64 || type === GgufValueType.INT64) return count * 40;
-  return count * 8;
-}
-
-/**
- * An array kept as its raw bytes until `values` is read (an own enumerable getter, so a structured clone of the
- * header still carries the values). Decoding validates exactly as the eager parser does.
- */
-function lazyArray(
-  elementType: GgufValueType,
-  count: number,
-  raw: Uint8Array,
-  depth: number,
-  key: string,
-  limits: Required<ReadGgufOptions>,
-  budget: MemoryBudget,
-): GgufArray {
-  let values: GgufValue[] | undefined;
-  const array = { kind: 'array' as const, elementType };
-  Object.defineProperty(array, 'values', {
-    enumerable: true,
-    get(): readonly GgufValue[] {
-      if (values) return values;
-      const cost = decodedBytesEstimate(elementType, count, raw.byteLength);
-      if (budget.used + cost > budget.max) {
-        throw new GgufError(
-          'METADATA_TOO_LARGE',
-          `Metadata key "${key}" holds ${count} elements (${raw.byteLength} bytes in the file, about ` +
-            `${Math.round(cost / MIB)} MiB once decoded), more than the ${Math.round(budget.max / MIB)} MiB the header's ` +
-            'metadata may take in memory: the file is corrupt or hostile, or raise maxMetadataMemoryBytes if it is genuine.',
-          { key, count, bytes: raw.byteLength, estimatedBytes: cost, maxMetadataMemoryBytes: budget.max },
-        );
-      }
-      budget.used += cost;
-      const parser = new HeaderParser(raw.byteLength, limits, budget);
-      parser.setBuffer(raw);
-      values = parser.decodeElements(elementType, count, depth, key);
-      return values;
-    },
-  });
-  return array as GgufArray;
-}
-
-class HeaderParser {
-  private bytes: Uint8Array = new Uint8Array(0);
-  private view: DataView = new DataView(this.bytes.buffer);
-  private pos = 0;
-  private where = 'the file preamble';
-  private key = '';
-
+class HeaderParser extends MetadataValueParser {
   version: 2 | 3 = 3;
   kvCount = 0;
   tensorCount = 0;
@@ -172,24 +82,8 @@ class HeaderParser {
   private preambleDone = false;
   headerEnd = 0;
 
-  constructor(
-    private readonly fileSize: number,
-    private readonly limits: Required<ReadGgufOptions>,
-    private readonly budget: MemoryBudget = { used: 0, max: limits.maxMetadataMemoryBytes },
-  ) {}
-
-  /** Decodes `count` elements from the start of the buffer (a lazy array's raw bytes). */
-  decodeElements(elementType: GgufValueType, count: number, depth: number, key: string): GgufValue[] {
-    this.where = `metadata key "${key}"`;
-    this.key = key;
-    const values: GgufValue[] = new Array(count);
-    for (let i = 0; i < count; i++) values[i] = this.value(elementType, depth);
-    return values;
-  }
-
-  setBuffer(bytes: Uint8Array): void {
-    this.bytes = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  constructor(fileSize: number, limits: Required<ReadGgufOptions>) {
+    super(fileSize, limits, { used: 0, max: limits.maxMetadataMemoryBytes });
   }
 
   /** Runs steps until the header is parsed; throws NeedMore when the buffer ends. */
@@ -211,275 +105,6 @@ class HeaderParser {
       this.pos = start;
       throw error;
     }
-  }
-
-  /** Ensures n more bytes are buffered at pos, or explains why they cannot be. */
-  private need(n: number): void {
-    const end = this.pos + n;
-    if (end <= this.bytes.byteLength) return;
-    if (end > this.fileSize) {
-      throw new GgufError(
-        'TRUNCATED',
-        `The header ends early: reading ${this.where} at offset ${this.pos} needs ${n} bytes but the file ` +
-          `has ${this.fileSize} bytes — ${TRUNCATED_HINT}.`,
-        { offset: this.pos, fileSize: this.fileSize },
-      );
-    }
-    if (end > this.limits.maxHeaderBytes) {
-      throw new GgufError(
-        'HEADER_TOO_LARGE',
-        `The header runs past ${this.limits.maxHeaderBytes} bytes while reading ${this.where} at offset ${this.pos}: ` +
-          'the file is corrupt, or raise maxHeaderBytes if it is genuinely this large.',
-        { offset: this.pos, maxHeaderBytes: this.limits.maxHeaderBytes },
-      );
-    }
-    throw new NeedMore(end);
-  }
-
-  private u8(): number {
-    this.need(1);
-    return this.bytes[this.pos++];
-  }
-
-  private u32(): number {
-    this.need(4);
-    const v = this.view.getUint32(this.pos, true);
-    this.pos += 4;
-    return v;
-  }
-
-  /** A u64 length or count as a number: exact up to 2^53, and beyond that still too large for every check. */
-  private u64AsNumber(): number {
-    this.need(8);
-    const v = this.view.getUint32(this.pos + 4, true) * 2 ** 32 + this.view.getUint32(this.pos, true);
-    this.pos += 8;
-    return v;
-  }
-
-  /** The exact u64 at `at` (already buffered) for messages, where a number would print rounded. */
-  private u64Text(at: number): string {
-    return this.view.getBigUint64(at, true).toString();
-  }
-
-  /** Bytes from pos to the end of the file: the most any claimed size can use. */
-  private leftInFile(): number {
-    return this.fileSize - this.pos;
-  }
-
-  private string(what: string): string {
-    const at = this.pos;
-    const length = this.u64AsNumber();
-    const left = this.leftInFile();
-    if (length > left) {
-      throw new GgufError(
-        'BAD_LENGTH',
-        `${what} in ${this.where} at offset ${at} claims ${this.u64Text(at)} bytes, but only ${left} bytes remain in the ` +
-          `file — ${TRUNCATED_HINT}.`,
-        { offset: at, length },
-      );
-    }
-    if (length > this.limits.maxStringLength) {
-      throw new GgufError(
-        'BAD_LENGTH',
-        `${what} in ${this.where} at offset ${at} is ${length} bytes, over the ${this.limits.maxStringLength}-byte ` +
-          'limit: the file is corrupt, or raise maxStringLength if it is genuine.',
-        { offset: at, length },
-      );
-    }
-    this.need(length);
-    const text = decodeUtf8(this.bytes, this.pos, this.pos + length);
-    if (text === undefined) {
-      throw new GgufError(
-        'BAD_STRING',
-        `${what} in ${this.where} at offset ${at} is not valid UTF-8 — the file is corrupt; re-download it.`,
-        { offset: at },
-      );
-    }
-    this.pos += length;
-    return text;
-  }
-
-  private valueType(what: string): GgufValueType {
-    const at = this.pos;
-    const type = this.u32();
-    if (!MIN_VALUE_BYTES.has(type)) {
-      throw new GgufError(
-        'BAD_VALUE_TYPE',
-        `${what} in ${this.where} at offset ${at} has unknown value type ${type} (known: 0-12) — the file is ` +
-          'corrupt or from a newer GGUF version.',
-        { offset: at, type },
-      );
-    }
-    return type;
-  }
-
-  private value(type: GgufValueType, depth: number): GgufValue {
-    switch (type) {
-      case GgufValueType.UINT8:
-        return this.u8();
-      case GgufValueType.INT8:
-        return (this.u8() << 24) >> 24;
-      case GgufValueType.BOOL:
-        return this.u8() !== 0;
-      case GgufValueType.STRING:
-        return this.string('A string value');
-      case GgufValueType.ARRAY:
-        return this.array(depth + 1);
-      default: {
-        const size = MIN_VALUE_BYTES.get(type) as number;
-        this.need(size);
-        const v = this.fixed(type, this.pos);
-        this.pos += size;
-        return v;
-      }
-    }
-  }
-
-  /** A fixed-size value at `at` (already buffered). */
-  private fixed(type: GgufValueType, at: number): number | bigint | boolean {
-    const view = this.view;
-    switch (type) {
-      case GgufValueType.UINT8:
-        return this.bytes[at];
-      case GgufValueType.INT8:
-        return view.getInt8(at);
-      case GgufValueType.UINT16:
-        return view.getUint16(at, true);
-      case GgufValueType.INT16:
-        return view.getInt16(at, true);
-      case GgufValueType.UINT32:
-        return view.getUint32(at, true);
-      case GgufValueType.INT32:
-        return view.getInt32(at, true);
-      case GgufValueType.FLOAT32:
-        return view.getFloat32(at, true);
-      case GgufValueType.BOOL:
-        return this.bytes[at] !== 0;
-      case GgufValueType.UINT64:
-        return view.getBigUint64(at, true);
-      case GgufValueType.INT64:
-        return view.getBigInt64(at, true);
-      case GgufValueType.FLOAT64:
-        return view.getFloat64(at, true);
-      default:
-        throw new Error(`unreachable: fixed() on type ${type}`);
-    }
-  }
-
-  private array(depth: number): GgufArray {
-    const { elementType, count, minBytes } = this.arrayHeader(depth);
-    if (count >= LAZY_ARRAY_ELEMENTS) {
-      // Big: only walk over it now (lengths checked, nothing allocated) and keep its bytes for a later decode.
-      const start = this.pos;
-      this.skipElements(elementType, count, depth);
-      return lazyArray(elementType, count, this.bytes.slice(start, this.pos), depth, this.key, this.limits, this.budget);
-    }
-    return this.arrayElements(elementType, count, minBytes, depth);
-  }
-
-  /** An array's element type and count, checked against the file, the limits and the nesting depth. */
-  private arrayHeader(depth: number): { elementType: GgufValueType; count: number; minBytes: number } {
-    const at = this.pos;
-    if (depth > MAX_ARRAY_DEPTH) {
-      throw new GgufError(
-        'BAD_VALUE_TYPE',
-        `An array in ${this.where} at offset ${at} is nested more than ${MAX_ARRAY_DEPTH} levels deep — the file is corrupt.`,
-        { offset: at },
-      );
-    }
-    const elementType = this.valueType('An array element type');
-    const countAt = this.pos;
-    const count = this.u64AsNumber();
-    const minBytes = MIN_VALUE_BYTES.get(elementType) as number;
-    const left = this.leftInFile();
-    // Checked before anything is allocated: the elements must at least fit in what is left of the file.
-    if (count * minBytes > left) {
-      throw new GgufError(
-        'BAD_COUNT',
-        `An array in ${this.where} at offset ${countAt} claims ${this.u64Text(countAt)} elements of at least ` +
-          `${minBytes} bytes each, but only ${left} bytes remain — ${TRUNCATED_HINT}.`,
-        { offset: countAt, count },
-      );
-    }
-    if (count > this.limits.maxArrayLength) {
-      throw new GgufError(
-        'BAD_COUNT',
-        `An array in ${this.where} at offset ${countAt} has ${count} elements, over the limit of ` +
-          `${this.limits.maxArrayLength}: the file is corrupt, or raise maxArrayLength if it is genuine.`,
-        { offset: countAt, count },
-      );
-    }
-    if (this.pos + count * minBytes > this.limits.maxHeaderBytes) this.need(count * minBytes); // HEADER_TOO_LARGE
-    return { elementType, count, minBytes };
-  }
-
-  private arrayElements(elementType: GgufValueType, count: number, minBytes: number, depth: number): GgufArray {
-    const values: GgufValue[] = [];
-    if (elementType === GgufValueType.STRING || elementType === GgufValueType.ARRAY) {
-      const start = this.pos;
-      try {
-        for (let i = 0; i < count; i++) values.push(this.value(elementType, depth));
-      } catch (error) {
-        // Ask for the whole array at once (extrapolated from the elements parsed so far), so a big vocabulary
-        // is re-parsed about once rather than once per doubling of the buffer.
-        if (!(error instanceof NeedMore) || values.length === 0) throw error;
-        const estimate = start + Math.ceil(((this.pos - start) / values.length) * count * 1.05);
-        throw new NeedMore(Math.max(error.end, Math.min(estimate, this.fileSize, this.limits.maxHeaderBytes)));
-      }
-    } else {
-      this.need(count * minBytes);
-      for (let i = 0; i < count; i++) values.push(this.fixed(elementType, this.pos + i * minBytes));
-      this.pos += count * minBytes;
-    }
-    return { kind: 'array', elementType, values };
-  }
-
-  /** Advances over `count` elements with the eager parser's checks but no decoding (UTF-8 is checked on decode). */
-  private skipElements(elementType: GgufValueType, count: number, depth: number): void {
-    if (elementType !== GgufValueType.STRING && elementType !== GgufValueType.ARRAY) {
-      const size = MIN_VALUE_BYTES.get(elementType) as number;
-      this.need(count * size);
-      this.pos += count * size;
-      return;
-    }
-    const start = this.pos;
-    let i = 0;
-    try {
-      if (elementType === GgufValueType.ARRAY) {
-        for (; i < count; i++) this.skipArray(depth + 1);
-        return;
-      }
-      // Strings: a tight loop over the length prefixes (millions of them in a hostile header).
-      const view = this.view;
-      const buffered = this.bytes.byteLength;
-      const maxString = this.limits.maxStringLength;
-      let p = this.pos;
-      for (; i < count; i++) {
-        if (p + 8 > buffered) {
-          this.pos = p;
-          this.need(8); // NeedMore or TRUNCATED
-        }
-        const length = view.getUint32(p + 4, true) * 2 ** 32 + view.getUint32(p, true);
-        if (length > this.fileSize - p - 8 || length > maxString || p + 8 + length > buffered) {
-          this.pos = p;
-          this.string('A string value'); // the eager parser's BAD_LENGTH / TRUNCATED / NeedMore (or it is fine)
-          p = this.pos;
-          continue;
-        }
-        p += 8 + length;
-      }
-      this.pos = p;
-    } catch (error) {
-      // As in array(): ask for the whole array at once, extrapolated from the part walked so far.
-      if (!(error instanceof NeedMore) || i === 0) throw error;
-      const estimate = start + Math.ceil(((this.pos - start) / i) * count * 1.05);
-      throw new NeedMore(Math.max(error.end, Math.min(estimate, this.fileSize, this.limits.maxHeaderBytes)));
-    }
-  }
-
-  private skipArray(depth: number): void {
-    const { elementType, count } = this.arrayHeader(depth);
-    this.skipElements(elementType, count, depth);
   }
 
   private preamble(): void {
