@@ -3,9 +3,9 @@
 // Survives cut connections (keeps the bytes received and asks for the rest), stalls (timeout, retry), wrong
 // Content-Range (retry), servers that answer a Range request with 200 and the whole body (one worker then
 // streams the body once and stores every chunk it passes that nobody else is fetching), and straggling
-// connections (an idle worker races a chunk that crawls far below the download's own rate). Every answer is
-// compared with the first one's validators (ETag, Last-Modified, size): a file that changes on the server stops
-// the download at once. Every retry follows one policy (retry-policy.ts).
+// connections (an idle worker races a chunk that crawls far below the download's own rate: stragglers.ts). Every
+// answer is compared with the first one's validators (ETag, Last-Modified, size: validators.ts): a file that
+// changes on the server stops the download at once. Every retry follows one policy (retry-policy.ts).
 import { chunkCount, chunkRange, type ChunkRange } from './chunk-plan.js';
 import { CorsGate, corsError, hiddenContentRangeError } from './cors-check.js';
 import { StorageError, formatBytes, isQuotaError } from './errors.js';
@@ -14,7 +14,8 @@ import type { ModelStore } from './model-store.js';
 import { describeStatus, isRetryableStatus, parseContentRange, parseUnsatisfiedRange } from './range-response.js';
 import { RetryClock, parseRetryAfter, resolveRetryTiming, type ResolvedRetryTiming, type RetryTiming } from './retry-policy.js';
 import { IncrementalSha256, type Sha256Checkpoint } from './sha256-state.js';
-import { fileChangedError, mergeValidators, validatorChange, validatorsOf, type FileValidators } from './validators.js';
+import { StragglerRace, type Lane, type StragglerOptions } from './stragglers.js';
+import { AnswerValidators, type ValidatedDownload } from './validators.js';
 
 export interface DownloadProgressEvent {
   /** Bytes of chunks stored in the cache (including those stored before this run). */
@@ -27,21 +28,11 @@ export interface DownloadProgressEvent {
   readonly hashedBytes: number;
 }
 
-/** When a chunk counts as a straggler worth racing on another connection. */
-export interface StragglerOptions {
-  /** A chunk in flight for less than this is never raced (default 2 s). */
-  readonly minMs?: number;
-  /** Raced when its projected remaining time exceeds this many times a fresh fetch at the download's rate (default 3). */
-  readonly factor?: number;
-  /** How often an idle connection looks for a straggler (default 250 ms). */
-  readonly pollMs?: number;
-  readonly now?: () => number;
-}
+export type { StragglerOptions };
 
-export interface ChunkDownloadOptions {
+/** Also `validators`, `savedValidators` and `onValidators`: every answer is checked against them (validators.ts). */
+export interface ChunkDownloadOptions extends ValidatedDownload {
   readonly id: string;
-  readonly url: string;
-  readonly size: number;
   readonly chunkBytes: number;
   readonly store: ModelStore;
   readonly fetchFn?: typeof fetch;
@@ -68,15 +59,6 @@ export interface ChunkDownloadOptions {
   readonly onProgress?: (e: DownloadProgressEvent) => void;
   /** Called (serially) after each chunk is hashed, with a state that can be saved for a later resume. */
   readonly onCheckpoint?: (cp: Sha256Checkpoint) => Promise<void>;
-  /**
-   * Validators of this run's first answer (e.g. the size probe's); every answer is compared with them. Without
-   * them the first answer of this run sets them.
-   */
-  readonly validators?: FileValidators;
-  /** Validators saved by an earlier run of this download: the first answer of this run must agree with them. */
-  readonly savedValidators?: FileValidators;
-  /** Called once with the validators of the run's first answer (to save them for a later run). */
-  readonly onValidators?: (v: FileValidators) => void;
   /** Shared with the size probe: whether CORS already worked for this server. */
   readonly cors?: CorsGate;
 }
@@ -107,14 +89,6 @@ class RetryableError extends Error {
 
 class StreamTakenError extends Error {}
 
-/** One connection's progress on a chunk (for straggler detection). */
-interface Lane {
-  readonly start: number;
-  readonly from: number;
-  got: number;
-  readonly abort: AbortController;
-}
-
 export function downloadChunks(options: ChunkDownloadOptions): Promise<ChunkDownloadResult> {
   return new ChunkDownloader(options).run();
 }
@@ -126,7 +100,7 @@ class ChunkDownloader {
   private readonly ledger: DownloadLedger;
   private readonly abort = new AbortController();
   private readonly timing: ResolvedRetryTiming;
-  private readonly straggler: Required<StragglerOptions>;
+  private readonly stragglers: StragglerRace;
   private readonly cors: CorsGate;
   private fatal: unknown;
   private storedBytes = 0;
@@ -145,14 +119,10 @@ class ChunkDownloader {
   // Whole-body streaming (a server that ignored Range): at most one stream at a time.
   private streaming: Promise<void> | undefined;
   private streamFailures = 0;
-  // Validators of the first answer of this run; every later answer must agree.
-  private first: FileValidators | undefined;
-  // Stragglers: every connection working on a chunk, and the rate (bytes/ms) of each chunk fetched in this run.
-  private readonly lanes = new Map<number, Lane[]>();
-  private readonly raced = new Set<number>();
+  // Every answer must agree with the run's first answer (and the first with the saved validators).
+  private readonly validators: AnswerValidators;
+  // Chunks being written to the store (a racing connection that finishes meanwhile must not store them twice).
   private readonly delivering = new Set<number>();
-  private readonly rates: number[] = [];
-  private idleWaiters: Array<() => void> = [];
 
   constructor(options: ChunkDownloadOptions) {
     const concurrency = options.concurrency ?? 4;
@@ -171,10 +141,9 @@ class ChunkDownloader {
       maxAttempts: options.maxRetries,
       ...Object.fromEntries(Object.entries(options.retry ?? {}).filter(([, v]) => v !== undefined)),
     });
-    const s = options.straggler ?? {};
-    this.straggler = { minMs: s.minMs ?? 2000, factor: s.factor ?? 3, pollMs: s.pollMs ?? 250, now: s.now ?? (() => Date.now()) };
+    this.stragglers = new StragglerRace(options.straggler, (i) => this.chunk(i).length);
     this.cors = options.cors ?? new CorsGate();
-    this.first = options.validators;
+    this.validators = new AnswerValidators(options);
     this.fetchFn = options.fetchFn ?? ((input, init) => fetch(input, init));
     this.count = chunkCount(options.size, options.chunkBytes);
     this.ledger = new DownloadLedger(this.count, options.stored);
@@ -224,7 +193,7 @@ class ChunkDownloader {
         fetchedChunks: this.fetched,
         networkBytes: this.networkBytes,
         rereadBytes: this.rereadBytes,
-        raced: this.raced.size,
+        raced: this.stragglers.racedCount,
       };
     } finally {
       external?.removeEventListener('abort', onAbort);
@@ -244,7 +213,7 @@ class ChunkDownloader {
 
   private fail(e: unknown): void {
     for (const wake of this.hashWaiters.splice(0)) wake();
-    for (const wake of this.idleWaiters.splice(0)) wake();
+    this.stragglers.wakeIdle();
     // A quota error can also come from saving the hash state; report it like a refused chunk write.
     if (this.fatal === undefined) this.fatal = isQuotaError(e) ? this.quotaError() : e;
     this.abort.abort();
@@ -278,13 +247,14 @@ class ChunkDownloader {
       if (i === undefined) {
         // Nothing left to claim: help with a straggler, or wait while other connections finish.
         if (!this.ledger.anyClaimed()) return;
-        i = this.findStraggler();
+        // No racing while a whole-body stream is under way: it delivers chunks nobody else fetches.
+        i = this.streaming ? undefined : this.stragglers.find((j) => this.ledger.isStored(j));
         if (i === undefined) {
-          await this.idle();
+          await this.stragglers.idle();
           continue;
         }
         race = true;
-        this.raced.add(i);
+        this.stragglers.markRaced(i);
       }
       try {
         await this.fetchChunk(i);
@@ -302,55 +272,11 @@ class ChunkDownloader {
     }
   }
 
-  /** Waits for a chunk to be stored or for the next straggler check. */
-  private idle(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(t);
-        this.idleWaiters = this.idleWaiters.filter((w) => w !== done);
-        resolve();
-      };
-      const t = setTimeout(done, this.straggler.pollMs);
-      this.idleWaiters.push(done);
-    });
-  }
-
-  /**
-   * The claimed chunk (not yet raced) whose connection would take longest, if it would take `factor` times
-   * longer than fetching the whole chunk afresh at the median rate of the chunks fetched in this run.
-   */
-  private findStraggler(): number | undefined {
-    if (this.streaming || this.rates.length === 0) return undefined;
-    const sorted = [...this.rates].sort((a, b) => a - b);
-    const rate = sorted[Math.floor(sorted.length / 2)];
-    const now = this.straggler.now();
-    let worst: number | undefined;
-    let worstMs = 0;
-    for (const [i, lanes] of this.lanes) {
-      if (this.raced.has(i) || this.ledger.isStored(i) || lanes.length !== 1) continue;
-      const lane = lanes[0];
-      const elapsed = now - lane.start;
-      if (elapsed < this.straggler.minMs) continue;
-      const length = this.chunk(i).length;
-      const laneRate = (lane.got - lane.from) / elapsed;
-      const remainingMs = laneRate > 0 ? (length - lane.got) / laneRate : Infinity;
-      const freshMs = length / rate;
-      if (remainingMs > this.straggler.factor * freshMs && remainingMs > this.straggler.minMs && remainingMs > worstMs) {
-        worst = i;
-        worstMs = remainingMs;
-      }
-    }
-    return worst;
-  }
-
   /** Fetches chunk i with ranged GETs until it is stored (by this or a racing connection); throws a fatal error otherwise. */
   private async fetchChunk(i: number): Promise<void> {
     const chunk = this.chunk(i);
     const buf = new Uint8Array(chunk.length);
-    const lane: Lane = { start: this.straggler.now(), from: 0, got: 0, abort: new AbortController() };
-    const lanes = this.lanes.get(i) ?? [];
-    lanes.push(lane);
-    this.lanes.set(i, lanes);
+    const lane = this.stragglers.openLane(i);
     const clock = new RetryClock(this.timing);
     let lastError = '';
     try {
@@ -374,7 +300,7 @@ class ChunkDownloader {
         if (this.ledger.isStored(i)) return;
         // Every byte is here, even if the answer then broke (a chunked body cut before its end): store it.
         if (lane.got === chunk.length) {
-          this.rates.push((chunk.length - lane.from) / Math.max(1, this.straggler.now() - lane.start));
+          this.stragglers.recordRate(i, lane);
           await this.deliver(i, buf, lane);
           return;
         }
@@ -393,34 +319,8 @@ class ChunkDownloader {
         await clock.sleep(delay, this.abort.signal);
       }
     } finally {
-      const left = (this.lanes.get(i) ?? []).filter((l) => l !== lane);
-      if (left.length) this.lanes.set(i, left);
-      else this.lanes.delete(i);
+      this.stragglers.closeLane(i, lane);
     }
-  }
-
-  /** Compares an answer's validators with the first answer's (this run) and the saved ones (an earlier run). */
-  private checkValidators(response: Response): void {
-    const v = validatorsOf(response);
-    if (this.first) {
-      const change = validatorChange(this.first, v);
-      if (change) throw fileChangedError(this.o.url, change, 'download');
-      this.first = mergeValidators(this.first, v);
-      return;
-    }
-    const saved = this.o.savedValidators;
-    const change = saved && validatorChange({ etag: saved.etag, lastModified: saved.lastModified }, v);
-    if (change) throw fileChangedError(this.o.url, change, 'earlier');
-    if (v.total !== undefined && v.total !== this.o.size) {
-      throw new StorageError(
-        'SIZE_MISMATCH',
-        `${this.o.url} is now ${formatBytes(v.total)} (${v.total} bytes) but ${this.o.size} bytes were expected: the file on the server changed or the expected size is wrong. ` +
-          `Update the registry entry (or delete the cached copy) and download it again.`,
-        { url: this.o.url, expectedSize: this.o.size, serverSize: v.total },
-      );
-    }
-    this.first = v;
-    this.o.onValidators?.(v);
   }
 
   /**
@@ -470,7 +370,7 @@ class ChunkDownloader {
           throw hiddenContentRangeError(this.o.url);
         }
         try {
-          this.checkValidators(response);
+          this.validators.check(response);
         } catch (e) {
           await response.body?.cancel().catch(() => undefined);
           throw e;
@@ -488,7 +388,7 @@ class ChunkDownloader {
       if (response.status !== 206) {
         await response.body?.cancel().catch(() => undefined);
         if (response.status === 416) {
-          // checkValidators has refused a 416 whose size differs; one with the same size (or none) is a glitch.
+          // validators.check has refused a 416 whose size differs; one with the same size (or none) is a glitch.
           const total = parseUnsatisfiedRange(response.headers.get('Content-Range'));
           throw retry(
             `the server refused bytes ${from}-${to} (HTTP 416) although the file has ${total === undefined ? 'an unstated size' : `${total} bytes`}`,
@@ -653,9 +553,8 @@ class ChunkDownloader {
     this.ledger.markStored(i);
     this.delivering.delete(i);
     this.inFlight.delete(i);
-    // The first connection to finish wins: cancel the others on this chunk (after markStored, so they see it).
-    for (const lane of this.lanes.get(i) ?? []) if (lane !== winner) lane.abort.abort();
-    for (const wake of this.idleWaiters.splice(0)) wake();
+    // The first connection to finish wins: the others on this chunk are cancelled (after markStored, so they see it).
+    this.stragglers.stored(i, winner);
     this.storedBytes += bytes.byteLength;
     this.fetched++;
     if (i >= this.frontier && this.pendingBytes + bytes.byteLength <= this.o.hashBufferBytes) {

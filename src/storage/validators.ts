@@ -1,7 +1,7 @@
 // What identifies one version of a file on a server: its strong ETag, Last-Modified and total size. Every answer of
 // a download is compared with the first one's (CORS-simple requests cannot send If-Match / If-Range, so the client
 // compares what comes back); a difference means the file changed on the server and the bytes would mix versions.
-import { StorageError } from './errors.js';
+import { StorageError, formatBytes } from './errors.js';
 import { parseContentRange, parseUnsatisfiedRange } from './range-response.js';
 
 export interface FileValidators {
@@ -58,4 +58,55 @@ export function fileChangedError(url: string, change: { validator: string; befor
       `(or pin the URL to a fixed revision).`,
     { reason: 'CHANGED_ON_SERVER', url, ...change },
   );
+}
+
+/** What AnswerValidators needs of a download: the file and the validators known before its first answer. */
+export interface ValidatedDownload {
+  readonly url: string;
+  /** The size the download expects; the run's first answer must state this size (or none). */
+  readonly size: number;
+  /**
+   * Validators of this run's first answer (e.g. the size probe's); every answer is compared with them. Without
+   * them the first answer of this run sets them.
+   */
+  readonly validators?: FileValidators;
+  /** Validators saved by an earlier run of this download: the first answer of this run must agree with them. */
+  readonly savedValidators?: FileValidators;
+  /** Called once with the validators of the run's first answer (to save them for a later run). */
+  readonly onValidators?: (v: FileValidators) => void;
+}
+
+/** The per-answer check of one download run: every 200 / 206 / 416 answer against the run's first. */
+export class AnswerValidators {
+  // Validators of the first answer of this run; every later answer must agree.
+  private first: FileValidators | undefined;
+
+  constructor(private readonly download: ValidatedDownload) {
+    this.first = download.validators;
+  }
+
+  /** Compares an answer's validators with the first answer's (this run) and the saved ones (an earlier run). */
+  check(response: Response): void {
+    const { url, size } = this.download;
+    const v = validatorsOf(response);
+    if (this.first) {
+      const change = validatorChange(this.first, v);
+      if (change) throw fileChangedError(url, change, 'download');
+      this.first = mergeValidators(this.first, v);
+      return;
+    }
+    const saved = this.download.savedValidators;
+    const change = saved && validatorChange({ etag: saved.etag, lastModified: saved.lastModified }, v);
+    if (change) throw fileChangedError(url, change, 'earlier');
+    if (v.total !== undefined && v.total !== size) {
+      throw new StorageError(
+        'SIZE_MISMATCH',
+        `${url} is now ${formatBytes(v.total)} (${v.total} bytes) but ${size} bytes were expected: the file on the server changed or the expected size is wrong. ` +
+          `Update the registry entry (or delete the cached copy) and download it again.`,
+        { url, expectedSize: size, serverSize: v.total },
+      );
+    }
+    this.first = v;
+    this.download.onValidators?.(v);
+  }
 }
