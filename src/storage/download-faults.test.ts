@@ -2,27 +2,16 @@
 // changes on the server mid-download, a response that breaks (or runs on) after the last byte of its range, 503
 // bursts with Retry-After, a straggling connection, and CORS servers that hide headers. Timings are injected (a
 // virtual clock for the retry policy), so nothing here sleeps for the minute-long outage budget.
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ensureModel, type EnsureModelOptions } from './ensure-model.js';
+import { ensureModel } from './ensure-model.js';
 import { StorageError } from './errors.js';
-import { createFakeRangeServer, type FakeFault } from './fake-range-fetch.js';
-import { MemoryModelStore } from './model-store.js';
+import { fakeDownloadSetup, makeTestFile, sha256Hex as sha } from './fake-download-setup.js';
+import type { FakeFault } from './fake-range-fetch.js';
 
 const CHUNK = 16 * 1024;
 const SIZE = 9 * CHUNK + 333; // 10 chunks
 
-function makeFile(size = SIZE, seed = 3): Uint8Array<ArrayBuffer> {
-  const b = new Uint8Array(size);
-  let x = seed;
-  for (let i = 0; i < size; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    b[i] = x >>> 24;
-  }
-  b.set([0x47, 0x47, 0x55, 0x46, 3, 0, 0, 0]);
-  return b;
-}
-const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const makeFile = (size = SIZE, seed = 3) => makeTestFile(size, seed);
 const FILE = makeFile();
 const SHA = sha(FILE);
 const URL_ = 'https://files.example/model.gguf';
@@ -46,19 +35,8 @@ function virtualTime() {
 }
 
 function setup(opts: { etag?: string; lastModified?: string } = { etag: '"v1"', lastModified: 'Mon, 01 Dec 2025 10:00:00 GMT' }) {
-  const server = createFakeRangeServer(FILE, opts);
-  const store = new MemoryModelStore();
   const clock = virtualTime();
-  const options: EnsureModelOptions = {
-    store,
-    fetch: server.fetch,
-    chunkBytes: CHUNK,
-    concurrency: 1,
-    stallTimeoutMs: 2000,
-    progressIntervalMs: 0,
-    storage: { estimate: async () => ({ quota: 1e12, usage: 0 }), persist: async () => true },
-    retry: clock.retry,
-  };
+  const { server, store, options } = fakeDownloadSetup(FILE, CHUNK, opts, { concurrency: 1, stallTimeoutMs: 2000, retry: clock.retry });
   return { server, store, clock, options };
 }
 const chunkOf = (range: string | null) => Math.floor(Number(/bytes=(\d+)-/.exec(range ?? 'bytes=0-')![1]) / CHUNK);

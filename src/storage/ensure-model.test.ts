@@ -1,49 +1,31 @@
 // The download pipeline in Node against a fake Range server and an in-memory store: every fault ends in a
 // verified model or a clear error, stored chunks are never fetched twice, and resume keeps the hash state.
-import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { deleteAllModels, deleteModel, listModels, openCachedModel } from './cache.js';
 import { createModelDownload } from './download-controller.js';
-import { ensureModel, type EnsureModelOptions } from './ensure-model.js';
+import { ensureModel } from './ensure-model.js';
 import { StorageError } from './errors.js';
-import { createFakeRangeServer, type FakeRangeServer } from './fake-range-fetch.js';
+import { fakeDownloadSetup, makeTestFile, sha256Hex as sha } from './fake-download-setup.js';
+import type { FakeRangeServer } from './fake-range-fetch.js';
 import { importLocalFile } from './import-file.js';
-import { MemoryModelStore } from './model-store.js';
 import type { StorageProgress } from './progress.js';
 
 const CHUNK = 16 * 1024;
 const SIZE = 13 * CHUNK + 777; // 14 chunks, short last one
 const URL_ = 'https://models.example/m.gguf';
 
-function makeFile(size = SIZE, seed = 7): Uint8Array<ArrayBuffer> {
-  const b = new Uint8Array(size);
-  let x = seed;
-  for (let i = 0; i < size; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    b[i] = x >>> 24;
-  }
-  b.set([0x47, 0x47, 0x55, 0x46, 3, 0, 0, 0]);
-  return b;
-}
-const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const makeFile = (size = SIZE, seed = 7) => makeTestFile(size, seed);
 const FILE = makeFile();
 const SHA = sha(FILE);
 
 function setup(file = FILE) {
-  const server = createFakeRangeServer(file, { etag: '"v1"' });
-  const store = new MemoryModelStore();
   const progress: StorageProgress[] = [];
-  const opts: EnsureModelOptions = {
-    store,
-    fetch: server.fetch,
-    chunkBytes: CHUNK,
+  const { server, store, options: opts } = fakeDownloadSetup(file, CHUNK, { etag: '"v1"' }, {
     concurrency: 3,
     stallTimeoutMs: 150,
     retryDelayMs: 5,
-    progressIntervalMs: 0,
-    storage: { estimate: async () => ({ quota: 1e12, usage: 0 }), persist: async () => true },
     onProgress: (p) => progress.push(p),
-  };
+  });
   return { server, store, progress, opts };
 }
 
