@@ -3,7 +3,7 @@
 // one decode step and one prefill chunk (timestamp queries). Browser-safe: the page (npm run bench) and the
 // Node kit (Dawn) both call it, with the byte source each has.
 import { createStorageBuffer } from '../../src/gpu/buffers.js';
-import type { GpuContext } from '../../src/gpu/context.js';
+import { REQUESTED_LIMITS, type GpuContext } from '../../src/gpu/context.js';
 import { profileOps, summarizeTimings } from '../../src/gpu/profile.js';
 import { submitOps } from '../../src/gpu/recorder.js';
 import { readGgufHeader } from '../../src/gguf/reader.js';
@@ -73,16 +73,8 @@ export async function copyBandwidth(ctx: GpuContext, mib: number): Promise<{ wal
 
 /** Device limits and features as granted (the engine asks for the adapter's maxima of the limits it uses). */
 export function deviceReport(ctx: GpuContext) {
-  const names = [
-    'maxStorageBufferBindingSize',
-    'maxBufferSize',
-    'maxStorageBuffersPerShaderStage',
-    'maxComputeWorkgroupStorageSize',
-    'maxComputeInvocationsPerWorkgroup',
-    'maxComputeWorkgroupSizeX',
-    'maxComputeWorkgroupsPerDimension',
-    'minStorageBufferOffsetAlignment',
-  ] as const;
+  // The requested limits, plus the offset alignment the engine reads but leaves at its default.
+  const names = [...REQUESTED_LIMITS, 'minStorageBufferOffsetAlignment'] as const;
   const limits: Record<string, number> = {};
   for (const n of names) limits[n] = ctx.device.limits[n] as number;
   return { ...ctx.adapterInfo, features: { ...ctx.features }, deviceFeatures: [...ctx.device.features].sort(), limits };

@@ -36,6 +36,20 @@ export interface AllocationScope {
   destroy(): void;
 }
 
+/**
+ * The device limits the engine requests at the adapter's maximum (every other limit keeps its default). One list:
+ * the benchmark reports these (scripts/bench/measure.ts).
+ */
+export const REQUESTED_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxStorageBuffersPerShaderStage',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupsPerDimension',
+] as const satisfies readonly (keyof GPUSupportedLimits)[];
+
 export interface GpuContextOptions {
   /** Cap on the storage binding size the engine will use (default: the adapter's maximum). */
   readonly maxStorageBindingSize?: number;
@@ -57,17 +71,8 @@ export async function createGpuContext(options: GpuContextOptions = {}): Promise
     throw new GpuError('NO_ADAPTER', 'WebGPU is present but no GPU adapter is available (it may be disabled or blocklisted).');
   }
   const a = adapter.limits;
-  const wanted: (keyof GPUSupportedLimits)[] = [
-    'maxStorageBufferBindingSize',
-    'maxBufferSize',
-    'maxStorageBuffersPerShaderStage',
-    'maxComputeWorkgroupStorageSize',
-    'maxComputeInvocationsPerWorkgroup',
-    'maxComputeWorkgroupSizeX',
-    'maxComputeWorkgroupsPerDimension',
-  ];
   const requiredLimits: Record<string, number> = {};
-  for (const k of wanted) requiredLimits[k] = a[k] as number;
+  for (const k of REQUESTED_LIMITS) requiredLimits[k] = a[k] as number;
   const requiredFeatures: GPUFeatureName[] = [];
   const has = (f: string) => adapter.features.has(f);
   if (has('subgroups')) requiredFeatures.push('subgroups' as GPUFeatureName);
