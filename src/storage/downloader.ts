@@ -1,5 +1,6 @@
 // Downloads the missing chunks of one file into a ModelStore with several CORS-simple single-range GETs in
-// parallel, and hashes the whole file with an incremental SHA-256 as the stored prefix grows (no second pass).
+// parallel, and hashes the whole file with an incremental SHA-256 as the stored prefix grows (no second pass:
+// hash-frontier.ts).
 // Survives cut connections (keeps the bytes received and asks for the rest), stalls (timeout, retry), wrong
 // Content-Range (retry), servers that answer a Range request with 200 and the whole body (one worker then
 // streams the body once and stores every chunk it passes that nobody else is fetching), and straggling
@@ -9,11 +10,12 @@
 import { chunkCount, chunkRange, type ChunkRange } from './chunk-plan.js';
 import { CorsGate, corsError, hiddenContentRangeError } from './cors-check.js';
 import { StorageError, formatBytes, isQuotaError } from './errors.js';
+import { HashFrontier } from './hash-frontier.js';
 import { DownloadLedger } from './ledger.js';
 import type { ModelStore } from './model-store.js';
 import { describeStatus, isRetryableStatus, parseContentRange, parseUnsatisfiedRange } from './range-response.js';
 import { RetryClock, parseRetryAfter, resolveRetryTiming, type ResolvedRetryTiming, type RetryTiming } from './retry-policy.js';
-import { IncrementalSha256, type Sha256Checkpoint } from './sha256-state.js';
+import type { Sha256Checkpoint } from './sha256-state.js';
 import { StragglerRace, type Lane, type StragglerOptions } from './stragglers.js';
 import { AnswerValidators, type ValidatedDownload } from './validators.js';
 
@@ -107,15 +109,8 @@ class ChunkDownloader {
   private inFlight = new Map<number, number>();
   private networkBytes = 0;
   private fetched = 0;
-  private rereadBytes = 0;
-  // Hashing: chunks [0, frontier) are in the hasher.
-  private hasher: IncrementalSha256;
-  private frontier = 0;
-  private readonly pending = new Map<number, Uint8Array>();
-  private pendingBytes = 0;
-  private pumping: Promise<void> | undefined;
-  private pumpActive = false;
-  private hashWaiters: Array<() => void> = [];
+  // The SHA-256 of the stored prefix, fed chunk by chunk in file order.
+  private readonly hash: HashFrontier;
   // Whole-body streaming (a server that ignored Range): at most one stream at a time.
   private streaming: Promise<void> | undefined;
   private streamFailures = 0;
@@ -148,19 +143,19 @@ class ChunkDownloader {
     this.count = chunkCount(options.size, options.chunkBytes);
     this.ledger = new DownloadLedger(this.count, options.stored);
     for (let i = 0; i < this.count; i++) if (this.ledger.isStored(i)) this.storedBytes += this.chunk(i).length;
-    // Resume the hash from a saved state only if every chunk it covers is still stored.
-    const cp = options.hash;
-    const cpChunks = cp && cp.bytes % options.chunkBytes === 0 ? cp.bytes / options.chunkBytes : cp?.bytes === options.size ? this.count : -1;
-    let resumed: IncrementalSha256 | undefined;
-    if (cp && cpChunks >= 0 && cpChunks <= this.count && Array.from({ length: cpChunks }, (_, i) => i).every((i) => this.ledger.isStored(i))) {
-      try {
-        resumed = IncrementalSha256.fromCheckpoint(cp);
-        this.frontier = cpChunks;
-      } catch {
-        resumed = undefined;
-      }
-    }
-    this.hasher = resumed ?? IncrementalSha256.create();
+    this.hash = new HashFrontier({
+      id: options.id,
+      size: options.size,
+      chunkBytes: options.chunkBytes,
+      store: options.store,
+      isStored: (i) => this.ledger.isStored(i),
+      bufferBytes: this.o.hashBufferBytes,
+      hash: options.hash,
+      onCheckpoint: options.onCheckpoint,
+      onHashed: () => this.report(),
+      failed: () => this.fatal !== undefined,
+      onError: (e) => this.fail(e),
+    });
   }
 
   private chunk(i: number): ChunkRange {
@@ -174,7 +169,7 @@ class ChunkDownloader {
     external?.addEventListener('abort', onAbort, { once: true });
     try {
       this.report();
-      this.pump();
+      this.hash.pump();
       const workers = Array.from({ length: Math.min(this.o.concurrency, Math.max(1, this.count)) }, () => this.worker());
       await Promise.all(workers);
       if (this.fatal) throw this.fatal;
@@ -183,16 +178,13 @@ class ChunkDownloader {
         throw new StorageError('NETWORK', `The download stopped with chunks ${this.ledger.notStored().join(', ')} missing. Try again.`);
       }
       // Hash whatever the pump has not reached yet (chunks that did not fit in memory are read back).
-      while (this.frontier < this.count) {
-        this.pump();
-        await this.pumping;
-        if (this.fatal) throw this.fatal;
-      }
+      await this.hash.drain();
+      if (this.fatal) throw this.fatal;
       return {
-        sha256: this.hasher.digestHex(),
+        sha256: this.hash.digestHex(),
         fetchedChunks: this.fetched,
         networkBytes: this.networkBytes,
-        rereadBytes: this.rereadBytes,
+        rereadBytes: this.hash.rereadBytes,
         raced: this.stragglers.racedCount,
       };
     } finally {
@@ -212,7 +204,7 @@ class ChunkDownloader {
   }
 
   private fail(e: unknown): void {
-    for (const wake of this.hashWaiters.splice(0)) wake();
+    this.hash.wake();
     this.stragglers.wakeIdle();
     // A quota error can also come from saving the hash state; report it like a refused chunk write.
     if (this.fatal === undefined) this.fatal = isQuotaError(e) ? this.quotaError() : e;
@@ -230,7 +222,7 @@ class ChunkDownloader {
       storedBytes: this.storedBytes,
       inFlightBytes,
       networkBytes: this.networkBytes,
-      hashedBytes: Math.min(this.o.size, this.frontier * this.o.chunkBytes),
+      hashedBytes: this.hash.hashedBytes,
     });
   }
 
@@ -238,9 +230,7 @@ class ChunkDownloader {
     while (!this.stopped) {
       // Backpressure: when the hash is the slow part (its next chunk is stored and the buffer is full), wait for it
       // rather than store chunks that would have to be read back later. A missing frontier chunk never blocks.
-      while (!this.stopped && this.pendingBytes >= this.o.hashBufferBytes && this.ledger.isStored(this.frontier)) {
-        await new Promise<void>((resolve) => this.hashWaiters.push(resolve));
-      }
+      while (!this.stopped && this.hash.backedUp) await this.hash.waitForProgress();
       if (this.stopped) return;
       let i = this.ledger.claimNext();
       let race = false;
@@ -557,12 +547,9 @@ class ChunkDownloader {
     this.stragglers.stored(i, winner);
     this.storedBytes += bytes.byteLength;
     this.fetched++;
-    if (i >= this.frontier && this.pendingBytes + bytes.byteLength <= this.o.hashBufferBytes) {
-      this.pending.set(i, bytes);
-      this.pendingBytes += bytes.byteLength;
-    }
+    this.hash.keep(i, bytes);
     this.report();
-    this.pump();
+    this.hash.pump();
   }
 
   private quotaError(): StorageError {
@@ -572,58 +559,5 @@ class ChunkDownloader {
         `What is stored is kept and valid: free space (delete other models or site data) and start the download again to resume.`,
       { storedBytes: this.storedBytes, size: this.o.size, neededBytes: this.o.size - this.storedBytes },
     );
-  }
-
-  /** Feeds stored chunks to the hash in file order, one pump at a time. */
-  private pump(): void {
-    if (this.pumpActive) return;
-    if (this.frontier >= this.count || !this.ledger.isStored(this.frontier)) return;
-    this.pumpActive = true;
-    this.pumping = (async () => {
-      try {
-        await Promise.resolve(); // always asynchronous, so `pumping` is set before the loop can finish
-        while (!this.fatal && this.frontier < this.count && this.ledger.isStored(this.frontier)) {
-          const i = this.frontier;
-          let bytes = this.pending.get(i);
-          if (bytes) {
-            this.pending.delete(i);
-            this.pendingBytes -= bytes.byteLength;
-          } else {
-            bytes = await this.readBack(i);
-            this.rereadBytes += bytes.byteLength;
-          }
-          this.hasher.update(bytes);
-          this.frontier++;
-          for (const wake of this.hashWaiters.splice(0)) wake();
-          const cp = this.hasher.checkpoint();
-          if (cp && this.o.onCheckpoint) await this.o.onCheckpoint(cp);
-          this.report();
-        }
-      } catch (e) {
-        this.fail(e);
-      } finally {
-        this.pumpActive = false;
-      }
-      // A chunk may have been stored while the last one was being hashed.
-      if (!this.fatal) this.pump();
-    })();
-  }
-
-  private async readBack(i: number): Promise<Uint8Array> {
-    const expected = this.chunk(i).length;
-    let bytes: Uint8Array | undefined;
-    try {
-      bytes = await this.o.store.getChunk(this.o.id, i);
-    } catch {
-      bytes = undefined; // the browser lost the value's file (eviction, cleared data)
-    }
-    if (!bytes || bytes.byteLength !== expected) {
-      throw new StorageError(
-        'EVICTED',
-        `Chunk ${i} of the cached model vanished or is damaged (the browser may have evicted it). Start the download again; only missing chunks are fetched.`,
-        { chunk: i },
-      );
-    }
-    return bytes;
   }
 }
