@@ -126,6 +126,22 @@ describe('the built app from a static host without COOP/COEP', () => {
     });
   }
 
+  it('without a service worker: no reload, one thread, and the CPU note says why and which headers would fix it', async () => {
+    const context = await browser.newContext({ serviceWorkers: 'block' });
+    try {
+      const page = await context.newPage();
+      const docs = countDocuments(page);
+      await page.goto(`${app.url}/?backend=cpu`);
+      const note = await loadOnCpu(page);
+      expect(docs.n).toBe(1);
+      expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+      expect(note).toMatch(/runs on one thread: this page is not cross-origin isolated/);
+      expect(note).toMatch(/Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: credentialless/);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('does not reload itself in a frame (isolation would need the host page isolated too) and never touches the host', async () => {
     // The app framed by a page of another origin that is not isolated. Same site (127.0.0.1, another port), so the
     // frame may register its service worker (Playwright's defaults deny it to third-party frames).

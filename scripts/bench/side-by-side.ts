@@ -22,6 +22,7 @@ export interface SideBySideRow {
 }
 
 const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '-');
+const percent = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)} %` : '-');
 
 export function sideBySideReport(rows: readonly SideBySideRow[]): string {
   const out = [
@@ -30,7 +31,7 @@ export function sideBySideReport(rows: readonly SideBySideRow[]): string {
   ];
   for (const r of rows) {
     out.push(
-      `| ${r.name} | ${r.backend} | ${fmt(r.decodeTokensPerSecond, 3)} | ${fmt(r.prefillTokensPerSecond)} (${r.promptTokens}) | ${fmt(r.ttftMs / 1000, 1)} | ${fmt(r.loadMs / 1000, 1)} | ${fmt(r.peakBytes / 1e6, 0)} | ${fmt(r.backendBytes / 1e6, 0)} | ${fmt(r.fileBytes / 1e6, 0)} | ${fmt(r.effectiveGBps)} | ${fmt(r.kernelGBps)} (${r.kernel}) | ${fmt((r.effectiveGBps / r.kernelGBps) * 100, 1)} % |`,
+      `| ${r.name} | ${r.backend} | ${fmt(r.decodeTokensPerSecond, 3)} | ${fmt(r.prefillTokensPerSecond)} (${r.promptTokens}) | ${fmt(r.ttftMs / 1000, 1)} | ${fmt(r.loadMs / 1000, 1)} | ${fmt(r.peakBytes / 1e6, 0)} | ${fmt(r.backendBytes / 1e6, 0)} | ${fmt(r.fileBytes / 1e6, 0)} | ${fmt(r.effectiveGBps)} | ${fmt(r.kernelGBps)} (${r.kernel}) | ${percent(r.effectiveGBps / r.kernelGBps)} |`,
     );
   }
   out.push('', 'peak MB: the largest sum of PSS over the browser processes, sampled every 250 ms from before the load to the last decode step.');
