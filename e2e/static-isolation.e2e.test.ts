@@ -71,6 +71,23 @@ async function pageState(page: Page) {
   });
 }
 
+/** Adds a user-defined tool in the app's Tools panel and runs its handler (the app's own ToolSandbox frame). */
+async function runUserTool(page: Page, code: string, args: Record<string, unknown>): Promise<unknown> {
+  await page.click('#tab-tools');
+  await page.fill('#t-name', 'multiply');
+  await page.fill('#t-desc', 'multiplies a by b');
+  await page.fill('#t-code', code);
+  await page.click('#tool-form button[type="submit"]');
+  await page.waitForSelector('#user-tools li[data-user-tool="multiply"]');
+  return page.evaluate(async (a) => {
+    try {
+      return await document.querySelector('gemma-chat')!.tools.find((t) => t.name === 'multiply')!.handler(a);
+    } catch (e) {
+      return `error: ${(e as Error).message}`;
+    }
+  }, args);
+}
+
 /** Loads the tiny model on the CPU path through the app's Model panel; returns the CPU note's threads text. */
 async function loadOnCpu(page: Page): Promise<string> {
   await page.click('#tab-model');
@@ -105,6 +122,9 @@ describe('the built app from a static host without COOP/COEP', () => {
         await page.waitForTimeout(3_000);
         expect(docs.n).toBe(2); // ...and no more: no reload loop
         expect(await pageState(page)).toEqual({ isolated: true, controlled: true, coop: 'same-origin', coep });
+        // User tools still run: their sandbox frame (opaque origin, so its load bypasses the service worker and comes
+        // without COEP) is a credentialless frame, which an isolated page may embed.
+        expect(await runUserTool(page, 'return args.a * args.b;', { a: 6, b: 7 })).toBe(42);
 
         // The model from another origin (a CORS fetch) under that COEP; the CPU path gets helper threads.
         const threads = await loadOnCpu(page);
