@@ -29,6 +29,10 @@ export default defineConfig({
   },
   plugins: [
     VitePWA({
+      // Our own worker (src/pwa/sw.ts): the precache plus COOP/COEP on what it serves, for static hosts without headers.
+      strategies: 'injectManifest',
+      srcDir: 'src/pwa',
+      filename: 'sw.ts',
       registerType: 'prompt',
       injectRegister: false, // src/pwa/register.ts registers it and shows the update prompt
       manifest: {
@@ -47,13 +51,11 @@ export default defineConfig({
           { src: 'icons/icon.svg', sizes: 'any', type: 'image/svg+xml' },
         ],
       },
-      workbox: {
+      injectManifest: {
         // The app shell, the engine worker and its chunks, every WGSL file; never model weights (IndexedDB only).
         globPatterns: ['**/*.{js,css,html,wgsl,svg,png}'],
-        globIgnores: ['**/*.gguf', '**/*.bin', '**/*.safetensors', '**/node_modules/**'],
-        navigateFallback: 'index.html',
+        globIgnores: ['**/*.gguf', '**/*.bin', '**/*.safetensors', '**/node_modules/**', 'sw.js'],
         maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
-        cleanupOutdatedCaches: true,
       },
     }),
   ],

@@ -35,7 +35,8 @@ export async function runCpuBench(url: string, o: CpuBenchOptions) {
       streamGBps = Math.max(streamGBps, f.weights.packedBytes / 1e9 / ((performance.now() - s0) / 1000));
     }
     const sampling: SamplingParams = { temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1, presencePenalty: 0, frequencyPenalty: 0, logitBias: {}, seed: 0 };
-    const prompt = Array.from({ length: o.promptTokens }, (_, i) => (i === 0 ? 2 : 1000 + ((i * 7919) % 200000)));
+    // Within the vocabulary, so tiny fixtures run too (the same ids as before for the real 262,144-token vocabulary).
+    const prompt = Array.from({ length: o.promptTokens }, (_, i) => (i === 0 ? 2 : 1000 + ((i * 7919) % 200000)) % config.vocabSize);
     const p0 = performance.now();
     let token = (await g.prefill(prompt, { sampling, step: 0 }))!.token;
     const ttftMs = performance.now() - p0;

@@ -90,4 +90,5 @@ const chats = new ChatsPanel(new ConversationStore(), chat);
 
 void chats.restore();
 void models.restore();
-registerServiceWorker();
+// A first visit from a static host reloads once to become cross-origin isolated, unless a model is loading or answering.
+registerServiceWorker({ isIdle: () => ['idle', 'error'].includes(chat.getAttribute('state') ?? 'idle') && $('download').hidden === true });

@@ -62,6 +62,8 @@ export interface LoadedModel {
   readonly backend?: string;
   /** Why that backend was picked (shown when the CPU path is used). */
   readonly backendReason?: string;
+  /** CPU path only: how many threads run it, and why that many (one when the page is not cross-origin isolated). */
+  readonly cpu?: { readonly threads: number; readonly threadsReason: string };
 }
 
 export interface KnownModel {

@@ -24,7 +24,8 @@ export function createChatBackend(options: BackendOptions = {}): TestableBackend
     async load(model, o) {
       // A backend forced for the whole page (the app's ?backend=) wins over the per-load choice (the "Run on" setting).
       const info = await engine.load(model, { contextLength: o.contextLength, backend: options.backend ?? o.backend, onProgress: o.onProgress });
-      return { name: info.name, contextLength: info.contextLength, fromCache: info.fromCache, backend: info.backend, backendReason: info.backendReason };
+      return { name: info.name, contextLength: info.contextLength, fromCache: info.fromCache, backend: info.backend, backendReason: info.backendReason,
+        cpu: info.cpu && { threads: info.cpu.threads, threadsReason: info.cpu.threadsReason } };
     },
     stream: (request) => streamChat(engine, request),
     interrupt: async () => engine.interruptGenerate(),

@@ -181,7 +181,7 @@ export class GemmaChatElement extends HTMLElement {
     this.modelName = info.name;
     this.progress.hidden = true;
     this.clearBanners();
-    if (info.backend === 'cpu') this.showCpuNote(info.backendReason);
+    if (info.backend === 'cpu') this.showCpuNote(info.backendReason, info.cpu);
     this.setStatus('ready');
     this.updateTitle();
     this.emit('ready', info);
@@ -351,12 +351,13 @@ export class GemmaChatElement extends HTMLElement {
   }
 
   /** Not an error: without usable WebGPU the engine runs the model on the CPU (WebAssembly), slower but working. */
-  private showCpuNote(reason: string | undefined): void {
+  private showCpuNote(reason: string | undefined, cpu: LoadedModel['cpu']): void {
     const dismiss = h('button', { type: 'button', 'aria-label': 'Dismiss', onclick: () => this.clearBanners() }, '×');
     append(this.banners, h('div', { class: 'banner info', 'data-code': 'CPU_BACKEND' },
       h('div', { class: 'text' }, h('strong', {}, 'No usable WebGPU here: the model runs on the CPU (WebAssembly), more slowly.'),
         'It works as is. For full speed, open this page in a browser with WebGPU turned on (a recent Chrome or Edge) on a device with a GPU.' +
-        (reason ? ` (${reason})` : '')), dismiss));
+        (reason ? ` (${reason})` : '')),
+      cpu ? h('div', { class: 'text threads' }, threadsNote(cpu)) : null, dismiss));
   }
 
   private clearBanners(): void {
@@ -523,4 +524,15 @@ declare global {
   interface HTMLElementTagNameMap {
     'gemma-chat': GemmaChatElement;
   }
+}
+
+/** Says how many threads the CPU path runs on, and when it is one because of isolation, what would give it more. */
+function threadsNote(cpu: NonNullable<LoadedModel['cpu']>): string {
+  if (cpu.threads > 1) return `It runs on ${cpu.threads} threads (${cpu.threadsReason}).`;
+  if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== true) {
+    return 'It runs on one thread: this page is not cross-origin isolated, so its threads cannot share memory. ' +
+      'Served with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: credentialless (or require-corp), ' +
+      'it would use every core (the Gemma app\'s own service worker adds them: reload the app once it is installed).';
+  }
+  return `It runs on one thread (${cpu.threadsReason}).`;
 }

@@ -11,6 +11,9 @@ export interface UserToolSpec {
   code: string;
 }
 
+/** How long the sandbox frame may take to say it is ready. */
+const SANDBOX_LOAD_MS = 15_000;
+
 export class ToolSandbox {
   private frame: HTMLIFrameElement | undefined;
   private ready: Promise<void> | undefined;
@@ -33,6 +36,10 @@ export class ToolSandbox {
     this.ready ??= new Promise<void>((resolve, reject) => {
       const frame = document.createElement('iframe');
       frame.setAttribute('sandbox', 'allow-scripts');
+      // A sandboxed frame's load bypasses the service worker, so on a static host it comes without the COEP header
+      // that a cross-origin isolated page (src/pwa/sw.ts) demands of its frames. A credentialless frame
+      // (Chromium 110+) is exempt; it changes nothing else here (an opaque origin has no storage or cookies anyway).
+      if ('credentialless' in HTMLIFrameElement.prototype) frame.setAttribute('credentialless', '');
       frame.setAttribute('title', 'Sandbox for user-defined tools');
       frame.setAttribute('aria-hidden', 'true');
       frame.hidden = true;
@@ -40,11 +47,19 @@ export class ToolSandbox {
       const onReady = (e: MessageEvent) => {
         if (e.source === frame.contentWindow && (e.data as { sandboxReady?: boolean })?.sandboxReady) {
           window.removeEventListener('message', onReady);
+          clearTimeout(deadline);
           resolve();
         }
       };
       window.addEventListener('message', onReady);
       frame.addEventListener('error', () => reject(new Error('The tool sandbox did not load.')));
+      // A frame the browser blocks (COEP, CSP) fires no error event: without a deadline the tool call would hang.
+      const deadline = setTimeout(() => {
+        window.removeEventListener('message', onReady);
+        reject(new Error(
+          'The tool sandbox (tool-sandbox.html) did not load. On a cross-origin isolated page in a browser without ' +
+          'credentialless iframes, the server must send it with Cross-Origin-Embedder-Policy: require-corp.'));
+      }, SANDBOX_LOAD_MS);
       this.frame = frame;
       document.body.appendChild(frame);
     });
