@@ -29,6 +29,8 @@ export interface CachedModel {
   readonly name: string;
   readonly size: number;
   readonly storedBytes: number;
+  /** Bytes of the CPU path's cache of the model's repacked weights (counted in the origin's storage use). */
+  readonly packedBytes?: number;
   readonly status: string;
   readonly verified?: boolean;
   readonly lastUsed?: number;

@@ -17,13 +17,14 @@ import { chooseBackend } from './backend-choice.js';
 import { PromptBuilder } from '../runtime/chat/prompt.js';
 import { Session } from '../runtime/session.js';
 import { Tokenizer } from '../runtime/tokenizer/tokenizer.js';
-import { deleteAllModels, deleteModel, listModels } from '../storage/index.js';
+import { deleteAllModels, deleteModel, listModels, packedCacheFor } from '../storage/index.js';
 import { GrammarEngine } from '../runtime/constraints/grammar-engine.js';
 import { buildGrammarVocabulary } from '../runtime/constraints/grammar-vocabulary.js';
 import { browserXGrammarLoader } from '../runtime/constraints/xgrammar-loader.js';
 import { runChatCompletion, type ChatModel } from './chat-completions.js';
 import { toEngineError } from './errors.js';
-import { openModelSource } from './model-source.js';
+import { openModelSource, type OpenedModelSource } from './model-source.js';
+import type { PackedCacheOptions } from '../cpu/cpu-weights.js';
 
 interface Loaded extends ChatModel {
   /** GPU buffers of the model (WebGPU backend only). */
@@ -35,6 +36,13 @@ interface Loaded extends ChatModel {
 
 interface RequestState {
   aborted: boolean;
+}
+
+/** The repacked-weight cache of a model stored in IndexedDB (none for a model read straight over HTTP). */
+function packedCacheOf(opened: OpenedModelSource): PackedCacheOptions | undefined {
+  const stored = opened.stored;
+  const store = stored && packedCacheFor(stored.id);
+  return store && { store, identity: { modelId: stored.id, size: stored.size, sha256: stored.sha256 } };
 }
 
 const ZERO_STATS: RuntimeStats = { prefillTokens: 0, prefillSeconds: 0, decodeTokens: 0, decodeSeconds: 0 };
@@ -101,6 +109,7 @@ export class Engine implements EngineApi {
           contextLength: Math.min(options.contextLength ?? 4096, config.contextLength),
           threads,
           spawn: spawnWebWorker,
+          packedCache: packedCacheOf(opened),
         });
       } catch (e) {
         opened.release();
@@ -272,6 +281,7 @@ export class Engine implements EngineApi {
         name: m.name,
         size: m.size,
         storedBytes: m.storedBytes,
+        packedBytes: m.packedBytes,
         status: m.status,
         verified: m.verified,
         lastUsed: m.lastUsed,
