@@ -31,10 +31,12 @@ export interface PackedCacheOptions {
   readonly log?: (message: string) => void;
   /** Checked between parts of a write: set it to stop writing (the partial image is dropped). */
   readonly signal?: { readonly aborted: boolean };
+  /** Bytes per stored part (default PACKED_PART_BYTES; tests use small parts). */
+  readonly partBytes?: number;
 }
 
 export interface PackedCacheReport {
-  /** hit: every matrix came from the image; miss: there was no usable image; fallback: the image broke mid-load. */
+  /** hit: every matrix came from the image; miss: there was no usable image; fallback: the image broke during the load. */
   readonly state: 'hit' | 'miss' | 'fallback';
   /** Why the image was not (fully) used. */
   readonly reason?: string;
@@ -111,6 +113,7 @@ export async function loadCpuWeights(
     if (typeof checked === 'string') cacheReason ??= checked;
     else reader = new PackedImageReader(cache.store, checked);
   }
+  const hadImage = reader !== undefined;
   const loaded: PackedImageSourceTensor[] = [];
   const must = (name: string): GgufTensorInfo => {
     const t = byName.get(name);
@@ -224,7 +227,7 @@ export async function loadCpuWeights(
 
   let packedCache: PackedCacheReport | undefined;
   if (cache) {
-    const state = repackedTensors === 0 ? 'hit' : fromCache > 0 ? 'fallback' : 'miss';
+    const state = repackedTensors === 0 ? 'hit' : hadImage ? 'fallback' : 'miss';
     packedCache = { state, reason: cacheReason, tensorsFromCache: fromCache, saved: state === 'hit' || cache.save === false ? Promise.resolve(false) : savePackedImage(cache, loaded, log) };
   }
   return { layers, output, outputNorm, pleModelProj, pleProjNorm, embeddingRow, pleRow, packedBytes, repackedTensors, packedCache };
@@ -235,7 +238,7 @@ async function savePackedImage(cache: PackedCacheOptions, tensors: readonly Pack
   // Let the caller finish its load (and start answering) before the first part is copied.
   await new Promise((r) => setTimeout(r, 0));
   try {
-    await writePackedImage(cache.store, cache.identity, tensors, { signal: cache.signal });
+    await writePackedImage(cache.store, cache.identity, tensors, { signal: cache.signal, partBytes: cache.partBytes });
     return true;
   } catch (e) {
     log(`Could not cache the packed CPU weights (${(e as Error)?.name ?? 'error'}: ${(e as Error)?.message ?? e}); the next load repacks them from the model file.`);
