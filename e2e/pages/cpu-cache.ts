@@ -96,5 +96,10 @@ async function estimate() {
   return { usage: e.usage ?? 0, quota: e.quota ?? 0 };
 }
 
-(window as unknown as { cpuCache: unknown }).cpuCache = { load, info, damage, estimate, remove: (id: string) => deleteModel(id) };
+/** Stores the model in IndexedDB (benchmarks download before timing loads). */
+async function download(url: string, size?: number) {
+  (await ensureModel({ url, size })).source.release();
+}
+
+(window as unknown as { cpuCache: unknown }).cpuCache = { load, info, damage, estimate, download, remove: (id: string) => deleteModel(id) };
 document.title = 'ready';
