@@ -125,7 +125,13 @@ export class Engine implements EngineApi {
         contextLength: generator.contextLength,
         gpuBytes: 0,
         adapter: 'cpu (WebAssembly SIMD)',
-        cpu: { threads: generator.forward.products.threads, threadsReason: why, simd: k.relaxed ? 'relaxed' : 'plain', wasmBytes: k.arena.memory.buffer.byteLength },
+        cpu: {
+          threads: generator.forward.products.threads,
+          threadsReason: why,
+          simd: k.relaxed ? 'relaxed' : 'plain',
+          wasmBytes: k.arena.memory.buffer.byteLength,
+          packedCache: generator.forward.weights.packedCache?.state ?? 'off',
+        },
       };
     } else {
       const ctx = choice.ctx!;
