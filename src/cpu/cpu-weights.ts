@@ -138,7 +138,7 @@ export async function loadCpuWeights(
     const w = kernels.upload(format, rows, cols, () => {});
     loaded.push({ name, format, rows, cols, bytes: w.bytes, view: () => kernels.arena.u8(w.ptr, w.bytes) });
     packedBytes += w.bytes;
-    if (reader && (await reader.readInto(name, format, rows, cols, kernels.arena.u8(w.ptr, w.bytes)))) {
+    if (reader && (await reader.readInto(name, format, rows, cols, () => kernels.arena.u8(w.ptr, w.bytes)))) {
       fromCache++;
       return w;
     }

@@ -135,11 +135,14 @@ export class PackedImageReader {
     return p;
   }
 
-  /** Fills `dst` with tensor `name`'s packed bytes when the image holds it with this format and shape. */
-  async readInto(name: string, format: LayoutFormat, rows: number, cols: number, dst: Uint8Array): Promise<boolean> {
+  /**
+   * Fills `dst()` with tensor `name`'s packed bytes when the image holds it with this format and shape. `dst` is
+   * called per copy: a view of wasm memory taken before an await may be detached if the memory grew meanwhile.
+   */
+  async readInto(name: string, format: LayoutFormat, rows: number, cols: number, dst: () => Uint8Array): Promise<boolean> {
     if (this.failure) return false;
     const e = this.entries.get(name);
-    if (!e || e.format !== format || e.rows !== rows || e.cols !== cols || e.bytes !== dst.byteLength) {
+    if (!e || e.format !== format || e.rows !== rows || e.cols !== cols || e.bytes !== dst().byteLength) {
       this.failure = `tensor "${name}" is not in the image as ${format} [${cols}, ${rows}]`;
       return false;
     }
@@ -156,7 +159,7 @@ export class PackedImageReader {
       }
       const from = Math.max(e.offset, i * P);
       const to = Math.min(e.offset + e.bytes, (i + 1) * P);
-      dst.set(bytes.subarray(from - i * P, to - i * P), from - e.offset);
+      dst().set(bytes.subarray(from - i * P, to - i * P), from - e.offset);
       if (to === (i + 1) * P) this.parts.delete(i);
     }
     return true;
