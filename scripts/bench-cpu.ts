@@ -167,6 +167,9 @@ async function main() {
     await source.close();
   }
   console.log(JSON.stringify(rows, null, 2));
+  if (rows.filter((r) => r.where === 'node').length > 1) {
+    console.log('\nNode peak RSS is the process peak so far (an earlier model\'s memory may not be collected yet): run one model per invocation for per-model figures.');
+  }
   const f = (v: number, d = 2) => v.toFixed(d);
   console.log('\n| model | where | mode | threads | decode tok/s | prefill tok/s | TTFT s | load s | packed MB | wasm MB | peak RSS MB | peak / file | file MB | effective GB/s | stream GB/s |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
