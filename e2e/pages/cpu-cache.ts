@@ -13,10 +13,13 @@ export interface CacheLoadOptions {
   readonly size?: number;
   readonly threads?: number;
   readonly promptTokens?: number;
+  /** Greedy decode steps after the prompt (on a first load they overlap the cache write). */
+  readonly decodeTokens?: number;
   readonly chunkBytes?: number;
 }
 
 const warnings: string[] = [];
+const argmax = (z: Float32Array) => z.reduce((best, v, i) => (v > z[best] ? i : best), 0);
 
 async function load(url: string, o: CacheLoadOptions = {}) {
   const e0 = performance.now();
@@ -44,6 +47,14 @@ async function load(url: string, o: CacheLoadOptions = {}) {
     const p0 = performance.now();
     const logits = (await g.forward.run(prompt, 'last'))[0];
     const prefillMs = performance.now() - p0;
+    const stepMs: number[] = [];
+    let z = logits;
+    for (let i = 0; i < (o.decodeTokens ?? 0); i++) {
+      const s0 = performance.now();
+      z = (await g.forward.run([argmax(z)], 'last'))[0];
+      stepMs.push(performance.now() - s0);
+    }
+    const decodeMsMedian = stepMs.length ? [...stepMs].sort((a, b) => a - b)[stepMs.length >> 1] : NaN;
     // The write runs after the load; time it separately (the first answer does not wait for it).
     const s0 = performance.now();
     const saved = await w.packedCache!.saved;
@@ -53,6 +64,7 @@ async function load(url: string, o: CacheLoadOptions = {}) {
       ensureMs,
       loadMs,
       prefillMs,
+      decodeMsMedian,
       saved,
       saveMs,
       state: w.packedCache!.state,

@@ -20,6 +20,11 @@ export interface CacheBenchRow {
   readonly firstState: string;
   readonly saveSeconds: number;
   readonly secondLoadSeconds: number;
+  /** Prefill of a short prompt and median decode step right after each load (the first overlaps the image write). */
+  readonly firstPrefillSeconds: number;
+  readonly secondPrefillSeconds: number;
+  readonly firstDecodeMs: number;
+  readonly secondDecodeMs: number;
   readonly secondState: string;
   readonly secondRepackedTensors: number;
   readonly sameLogits: boolean;
@@ -65,12 +70,12 @@ export async function runCacheBench(name: string, path: string, size: number, th
 
     page = await open();
     let sampler = sampleBrowserMemory(browserPid);
-    const first = await call<LoadResult>(page, 'load', url, { size, threads });
+    const first = await call<LoadResult>(page, 'load', url, { size, threads, promptTokens: 16, decodeTokens: 8 });
     const firstPeak = sampler.stop();
     await page.close();
     page = await open();
     sampler = sampleBrowserMemory(browserPid);
-    const second = await call<LoadResult>(page, 'load', url, { size, threads });
+    const second = await call<LoadResult>(page, 'load', url, { size, threads, promptTokens: 16, decodeTokens: 8 });
     const secondPeak = sampler.stop();
     const usage = await call<{ usage: number }>(page, 'estimate');
     await page.close();
@@ -84,6 +89,10 @@ export async function runCacheBench(name: string, path: string, size: number, th
       firstState: first.state,
       saveSeconds: Number(first.saveMs) / 1000,
       secondLoadSeconds: Number(second.loadMs) / 1000,
+      firstPrefillSeconds: Number(first.prefillMs) / 1000,
+      secondPrefillSeconds: Number(second.prefillMs) / 1000,
+      firstDecodeMs: Number(first.decodeMsMedian),
+      secondDecodeMs: Number(second.decodeMsMedian),
       secondState: second.state,
       secondRepackedTensors: second.repackedTensors,
       sameLogits: first.logitsHash === second.logitsHash,
@@ -102,12 +111,12 @@ export async function runCacheBench(name: string, path: string, size: number, th
 export function printCacheBench(rows: readonly CacheBenchRow[]): void {
   console.log(JSON.stringify(rows, null, 2));
   const f = (v: number, d = 1) => v.toFixed(d);
-  console.log('\n| model | threads | file MB | packed MB | first load s (repack) | image write s (after) | second load s (cached) | second state | same logits | renderer peak MB first / second | peak / file | IndexedDB MB |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('\n| model | threads | file MB | packed MB | first load s (repack) | image write s (after) | second load s (cached) | second state | same logits | prefill 16 s first / second | decode ms/token first (during write) / second | renderer peak MB first / second | peak / file | IndexedDB MB |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const peak = Math.max(r.firstPeak.rendererMB, r.secondPeak.rendererMB);
     console.log(
-      `| ${r.name} | ${r.threads} | ${f(r.fileMB, 0)} | ${f(r.packedMB, 0)} | ${f(r.firstLoadSeconds)} | ${f(r.saveSeconds)} | ${f(r.secondLoadSeconds)} | ${r.secondState} (${r.secondRepackedTensors} repacked) | ${r.sameLogits} | ${f(r.firstPeak.rendererMB, 0)} / ${f(r.secondPeak.rendererMB, 0)} | ${f(peak / r.fileMB, 2)} | ${f(r.idbUsageMB, 0)} |`,
+      `| ${r.name} | ${r.threads} | ${f(r.fileMB, 0)} | ${f(r.packedMB, 0)} | ${f(r.firstLoadSeconds)} | ${f(r.saveSeconds)} | ${f(r.secondLoadSeconds)} | ${r.secondState} (${r.secondRepackedTensors} repacked) | ${r.sameLogits} | ${f(r.firstPrefillSeconds)} / ${f(r.secondPrefillSeconds)} | ${f(r.firstDecodeMs, 0)} / ${f(r.secondDecodeMs, 0)} | ${f(r.firstPeak.rendererMB, 0)} / ${f(r.secondPeak.rendererMB, 0)} | ${f(peak / r.fileMB, 2)} | ${f(r.idbUsageMB, 0)} |`,
     );
   }
 }

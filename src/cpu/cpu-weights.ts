@@ -33,6 +33,11 @@ export interface PackedCacheOptions {
   readonly signal?: { readonly aborted: boolean };
   /** Bytes per stored part (default PACKED_PART_BYTES; tests use small parts). */
   readonly partBytes?: number;
+  /**
+   * Awaited before each part of the write: resolves when the caller is idle, so the write never competes with an
+   * answer being generated (the engine resolves it when no request runs). Default: write at once.
+   */
+  readonly whenIdle?: () => Promise<void>;
 }
 
 export interface PackedCacheReport {
@@ -238,7 +243,7 @@ async function savePackedImage(cache: PackedCacheOptions, tensors: readonly Pack
   // Let the caller finish its load (and start answering) before the first part is copied.
   await new Promise((r) => setTimeout(r, 0));
   try {
-    await writePackedImage(cache.store, cache.identity, tensors, { signal: cache.signal, partBytes: cache.partBytes });
+    await writePackedImage(cache.store, cache.identity, tensors, { signal: cache.signal, partBytes: cache.partBytes, beforePart: cache.whenIdle });
     return true;
   } catch (e) {
     log(`Could not cache the packed CPU weights (${(e as Error)?.name ?? 'error'}: ${(e as Error)?.message ?? e}); the next load repacks them from the model file.`);

@@ -152,6 +152,22 @@ describe('packed-weight cache', () => {
     expect(await store.packed.partCount(ID)).toBe(0);
   });
 
+  it('the write waits while the caller is busy (whenIdle) and goes on when it is idle', async () => {
+    const store = storeWithModel(ref);
+    let idle!: () => void;
+    let gate = new Promise<void>((r) => (idle = r));
+    let asked = 0;
+    const whenIdle = () => (asked++, gate);
+    const first = await load(store, { whenIdle });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(asked).toBe(1);
+    expect(await store.packed.partCount(ID)).toBe(0); // busy: nothing written yet
+    idle();
+    gate = Promise.resolve();
+    expect(await first.cache?.saved).toBe(true);
+    expect(asked).toBe((await store.packed.partCount(ID)));
+  });
+
   it('deleting the model deletes its image', async () => {
     const store = storeWithModel(ref);
     await (await load(store)).cache?.saved;

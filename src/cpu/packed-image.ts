@@ -189,7 +189,12 @@ export async function writePackedImage(
   store: PackedImageStore,
   identity: PackedImageIdentity,
   tensors: readonly PackedImageSourceTensor[],
-  options: { readonly partBytes?: number; readonly signal?: { readonly aborted: boolean } } = {},
+  options: {
+    readonly partBytes?: number;
+    readonly signal?: { readonly aborted: boolean };
+    /** Awaited before each part is gathered (the engine waits here while a request runs). */
+    readonly beforePart?: () => Promise<void>;
+  } = {},
 ): Promise<PackedImageManifest> {
   const P = options.partBytes ?? PACKED_PART_BYTES;
   const entries: PackedTensorEntry[] = [];
@@ -215,6 +220,7 @@ export async function writePackedImage(
   for (const t of tensors) {
     let done = 0;
     while (done < t.bytes) {
+      if (fill === 0 && options.beforePart) await options.beforePart();
       const n = Math.min(t.bytes - done, part.length - fill);
       // The view is taken per copy: wasm memory may have grown (a new buffer) while a write was awaited.
       const view = t.view();

@@ -39,10 +39,10 @@ interface RequestState {
 }
 
 /** The repacked-weight cache of a model stored in IndexedDB (none for a model read straight over HTTP). */
-function packedCacheOf(opened: OpenedModelSource): PackedCacheOptions | undefined {
+function packedCacheOf(opened: OpenedModelSource, signal: { readonly aborted: boolean }, whenIdle: () => Promise<void>): PackedCacheOptions | undefined {
   const stored = opened.stored;
   const store = stored && packedCacheFor(stored.id);
-  return store && { store, identity: { modelId: stored.id, size: stored.size, sha256: stored.sha256 } };
+  return store && { store, identity: { modelId: stored.id, size: stored.size, sha256: stored.sha256 }, signal, whenIdle };
 }
 
 const ZERO_STATS: RuntimeStats = { prefillTokens: 0, prefillSeconds: 0, decodeTokens: 0, decodeSeconds: 0 };
@@ -66,6 +66,9 @@ export class Engine implements EngineApi {
   private lastPromptIds: number[] = [];
   /** Set while a rebuild after device loss is queued or running. */
   private rebuilding: Promise<unknown> | undefined;
+  /** Tasks queued or running (enqueue), and who waits for none. */
+  private busy = 0;
+  private idleWaiters: Array<() => void> = [];
 
   /** `target`: a GGUF URL, a registry id, or a local File (imported into the same cache). */
   async load(target: string | File, options: LoadOptions = {}, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
@@ -98,6 +101,8 @@ export class Engine implements EngineApi {
     let session: Session;
     let scope: AllocationScope | undefined;
     let info: ModelInfo;
+    // Set on unload: a packed-weight cache write still running stops (and drops its partial image).
+    const packedWrite = { aborted: false };
     if (choice.backend === 'cpu') {
       // The CPU path reads the file while it runs (per-layer-embedding rows per token): the source stays open.
       const config = await loadGemmaConfig(opened.source, header);
@@ -109,7 +114,7 @@ export class Engine implements EngineApi {
           contextLength: Math.min(options.contextLength ?? 4096, config.contextLength),
           threads,
           spawn: spawnWebWorker,
-          packedCache: packedCacheOf(opened),
+          packedCache: packedCacheOf(opened, packedWrite, this.whenIdle),
         });
       } catch (e) {
         opened.release();
@@ -182,7 +187,13 @@ export class Engine implements EngineApi {
       prompts,
       session,
       grammar: grammarEngine,
-      release: choice.backend === 'cpu' ? opened.release : undefined,
+      release:
+        choice.backend === 'cpu'
+          ? () => {
+              packedWrite.aborted = true;
+              opened.release();
+            }
+          : undefined,
     };
     this.lastLoad = { target, options };
     this.stats = ZERO_STATS;
@@ -373,8 +384,16 @@ export class Engine implements EngineApi {
   }
 
   /** Runs `fn` after everything queued before it; errors leave as EngineError. */
+  /** Resolves once nothing is queued or running (background work such as the packed-weight write waits here). */
+  private readonly whenIdle = (): Promise<void> => (this.busy === 0 ? Promise.resolve() : new Promise((r) => this.idleWaiters.push(r)));
+
   private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    this.busy++;
     const run = this.tail.then(fn, fn);
+    const settle = () => {
+      if (--this.busy === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    };
+    run.then(settle, settle);
     this.tail = run.catch(() => {});
     return run.catch((e) => {
       throw toEngineError(e);
