@@ -47,6 +47,34 @@ afterAll(async () => h?.close());
 
 describe('packed-weight cache in IndexedDB (Chromium)', () => {
   let first: LoadResult;
+  it('a version-1 database (models and chunks only) is upgraded in place: its models stay, the packed stores appear', async () => {
+    await h.page.evaluate(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const open = indexedDB.open('gemma4-webgpu-models', 1);
+          open.onupgradeneeded = () => {
+            open.result.createObjectStore('models');
+            open.result.createObjectStore('chunks');
+          };
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const db = open.result;
+            const tx = db.transaction(['models', 'chunks'], 'readwrite');
+            const now = Date.now();
+            tx.objectStore('models').put(
+              { schema: 1, id: 'old', name: 'old', origin: 'file', fileName: 'old.gguf', size: 4, chunkBytes: 4, status: 'complete', verified: false, createdAt: now, updatedAt: now, lastUsed: now },
+              'old',
+            );
+            tx.objectStore('chunks').put(new Uint8Array(4), ['old', 0]);
+            tx.oncomplete = () => (db.close(), resolve());
+            tx.onerror = () => reject(tx.error);
+          };
+        }),
+    );
+    expect(await call<Info>('info', 'old')).toEqual({ listed: true, packedBytes: 0, manifest: false, parts: 0 });
+    expect(await call<boolean>('remove', 'old')).toBe(true);
+  }, 30_000);
+
   it('the first load repacks and writes the image; the second copies it, with identical logits', async () => {
     first = await call<LoadResult>('load', url, { threads: 1 });
     expect(first.state).toBe('miss');
