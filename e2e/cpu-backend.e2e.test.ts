@@ -12,7 +12,7 @@ import { writeGgufFile } from '../scripts/gguf-file-writer.js';
 
 interface LoadResult {
   ok: boolean;
-  info?: { backend: string; backendReason: string; cpu?: { threads: number; threadsReason: string; simd: string }; vocabSize: number };
+  info?: { backend: string; backendReason: string; cpu?: { threads: number; threadsReason: string; simd: string; packedCache: string }; vocabSize: number };
   error?: { code: string; message: string };
 }
 interface ChatResult {
@@ -33,7 +33,15 @@ beforeAll(async () => {
   await writeGgufFile(join(dir, 'tiny.gguf'), f.spec, f.tensorData);
 });
 
-async function run(isolated: boolean): Promise<{ load: LoadResult; chat: ChatResult; hasGpu: boolean; isolated: boolean; interrupted: { chunks: number; finish: string | null } }> {
+async function run(isolated: boolean): Promise<{
+  load: LoadResult;
+  chat: ChatResult;
+  hasGpu: boolean;
+  isolated: boolean;
+  interrupted: { chunks: number; finish: string | null };
+  reload: LoadResult;
+  rechat: ChatResult;
+}> {
   const h: Harness = await startHarness({ args: NO_WEBGPU, crossOriginIsolated: isolated });
   try {
     h.files.serve('/tiny.gguf', join(dir, 'tiny.gguf'));
@@ -59,7 +67,15 @@ async function run(isolated: boolean): Promise<{ load: LoadResult; chat: ChatRes
       }
       return { chunks, finish };
     });
-    return { load, chat, hasGpu, isolated: pageIsolated, interrupted };
+    // The repacked weights were cached next to the stored model after the first load (in the background): once
+    // listModels counts them, a second load copies them instead of repacking and answers the same.
+    await h.page.waitForFunction(async () => {
+      const e = (window as never as { harness: { engine(): { listModels(): Promise<{ packedBytes?: number }[]> } } }).harness.engine();
+      return (await e.listModels()).some((m) => (m.packedBytes ?? 0) > 0);
+    }, undefined, { timeout: 20_000, polling: 200 });
+    const reload = await h.page.evaluate((u) => (window as never as H).harness.load(u, 128, 'auto'), `${h.files.url}/tiny.gguf`);
+    const rechat = await h.page.evaluate((r) => (window as never as H).harness.chat(r), request);
+    return { load, chat, hasGpu, isolated: pageIsolated, interrupted, reload, rechat };
   } finally {
     await h.close();
   }
@@ -83,6 +99,9 @@ describe('CPU backend in Chromium without WebGPU', () => {
     expect(['stop', 'length']).toContain(single.chat.chunks!.at(-1)!.choices[0].finish_reason);
     expect(single.interrupted.finish).toBe('abort');
     expect(single.interrupted.chunks).toBeLessThan(20);
+    expect(single.load.info!.cpu!.packedCache).toBe('miss');
+    expect(single.reload.info!.cpu!.packedCache).toBe('hit');
+    expect(single.rechat.message).toBe(single.chat.message);
   });
 
   it('a cross-origin isolated page runs helper threads and generates the same greedy text', async () => {

@@ -1,5 +1,7 @@
 // npm run bench:cpu [-- --models e2b-q4_0,e2b-q4_k_m --where node|chromium|both --isolated true|false|both
 //   --prompt 64 --decode 16 --activations int8|f32 --relaxed true|false --threads N]
+// npm run bench:cpu -- --cache [--models e2b-q4_0 --threads N]: first vs second (packed-cache) load from IndexedDB
+//   in Chromium (scripts/bench/cpu-cache.ts).
 // The CPU path on generated E2B/E4B-shaped files, in Node and/or headless Chromium (the page cross-origin isolated
 // or not): load (repack) time, prefill and decode tokens/s, memory, effective GB/s of packed weights per decode token
 // next to a wasm streaming read measured in the same run.
@@ -11,6 +13,9 @@ import { ensureBenchModel } from './bench-models.js';
 import { startHarness } from './browser-harness.js';
 import { openFileSource } from './node-file-source.js';
 import { spawnNodeWorker } from './node-cpu-threads.js';
+import { printCacheBench, runCacheBench, type CacheBenchRow } from './bench/cpu-cache.js';
+import { launchedBrowserPid, sampleBrowserMemory } from './bench/proc-memory.js';
+import { stat } from 'node:fs/promises';
 
 interface Row {
   name: string;
@@ -45,8 +50,19 @@ async function main() {
       threads: { type: 'string' },
       where: { type: 'string', default: 'node' },
       isolated: { type: 'string', default: 'true' },
+      cache: { type: 'boolean', default: false },
     },
   });
+  if (values.cache) {
+    const cacheRows: CacheBenchRow[] = [];
+    for (const name of values.models!.split(',')) {
+      const path = await ensureBenchModel(name);
+      cacheRows.push(await runCacheBench(name, path, (await stat(path)).size, values.threads === undefined ? undefined : Number(values.threads)));
+      console.error(JSON.stringify(cacheRows.at(-1)));
+    }
+    printCacheBench(cacheRows);
+    return;
+  }
   const rows: Row[] = [];
   const where = values.where === 'both' ? ['node', 'chromium'] : [values.where!];
   for (const name of values.models!.split(',')) {
@@ -57,6 +73,8 @@ async function main() {
         try {
           h.files.serve('/model.gguf', path);
           await h.page.waitForFunction(() => document.title === 'ready');
+          const pid = launchedBrowserPid();
+          const sampler = pid === undefined ? undefined : sampleBrowserMemory(pid);
           const o = {
             promptTokens: Number(values.prompt),
             decodeTokens: Number(values.decode),
@@ -68,6 +86,7 @@ async function main() {
             ([url, opts]) => (window as never as { harness: { benchCpu(u: string, o: unknown): Promise<unknown> } }).harness.benchCpu(url, opts),
             [`${h.files.url}/model.gguf`, o] as const,
           )) as Record<string, number | string | boolean>;
+          const peaks = sampler?.stop();
           rows.push({
             name,
             where: `chromium${r.crossOriginIsolated ? ' isolated' : ''}`,
@@ -80,7 +99,8 @@ async function main() {
             decodeTokensPerSecond: Number(r.decodeTokensPerSecond),
             packedMB: Number(r.packedBytes) / 1e6,
             wasmMemoryMB: Number(r.wasmBytes) / 1e6,
-            rssMB: NaN,
+            // Peak RSS of the renderer (page and workers, wasm memory included), sampled from /proc.
+            rssMB: peaks?.rendererMB ?? NaN,
             fileMB: Number(r.fileBytes) / 1e6,
             effectiveGBps: Number(r.effectiveGBps),
             streamReadGBps: Number(r.streamReadGBps),
@@ -136,7 +156,8 @@ async function main() {
       decodeTokensPerSecond: 1000 / stepMs,
       packedMB: w.packedBytes / 1e6,
       wasmMemoryMB: k.arena.memory.buffer.byteLength / 1e6,
-      rssMB: process.memoryUsage().rss / 1e6,
+      // Peak RSS of this process over the whole run (load included), not just now.
+      rssMB: (process.resourceUsage().maxRSS * 1024) / 1e6,
       fileMB: source.size / 1e6,
       effectiveGBps: w.packedBytes / 1e9 / (stepMs / 1000),
       streamReadGBps: streamGBps,
@@ -146,12 +167,15 @@ async function main() {
     await source.close();
   }
   console.log(JSON.stringify(rows, null, 2));
+  if (rows.filter((r) => r.where === 'node').length > 1) {
+    console.log('\nNode peak RSS is the process peak so far (an earlier model\'s memory may not be collected yet): run one model per invocation for per-model figures.');
+  }
   const f = (v: number, d = 2) => v.toFixed(d);
-  console.log('\n| model | where | mode | threads | decode tok/s | prefill tok/s | TTFT s | load s | packed MB | wasm MB | RSS MB | file MB | effective GB/s | stream GB/s |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('\n| model | where | mode | threads | decode tok/s | prefill tok/s | TTFT s | load s | packed MB | wasm MB | peak RSS MB | peak / file | file MB | effective GB/s | stream GB/s |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(
-      `| ${r.name} | ${r.where} | ${r.activations}${r.relaxed ? ' relaxed' : ' simd'} | ${r.threads} | ${f(r.decodeTokensPerSecond)} | ${f(r.prefillTokensPerSecond)} | ${f(r.ttftSeconds, 1)} | ${f(r.loadSeconds, 1)} | ${f(r.packedMB, 0)} | ${f(r.wasmMemoryMB, 0)} | ${f(r.rssMB, 0)} | ${f(r.fileMB, 0)} | ${f(r.effectiveGBps)} | ${f(r.streamReadGBps)} |`,
+      `| ${r.name} | ${r.where} | ${r.activations}${r.relaxed ? ' relaxed' : ' simd'} | ${r.threads} | ${f(r.decodeTokensPerSecond)} | ${f(r.prefillTokensPerSecond)} | ${f(r.ttftSeconds, 1)} | ${f(r.loadSeconds, 1)} | ${f(r.packedMB, 0)} | ${f(r.wasmMemoryMB, 0)} | ${f(r.rssMB, 0)} | ${f(r.rssMB / r.fileMB)} | ${f(r.fileMB, 0)} | ${f(r.effectiveGBps)} | ${f(r.streamReadGBps)} |`,
     );
   }
 }

@@ -29,6 +29,8 @@ export interface CachedModel {
   readonly name: string;
   readonly size: number;
   readonly storedBytes: number;
+  /** Bytes of the CPU path's cache of the model's repacked weights (counted in the origin's storage use). */
+  readonly packedBytes?: number;
   readonly status: string;
   readonly verified?: boolean;
   readonly lastUsed?: number;
@@ -62,7 +64,17 @@ export interface ModelInfo {
   readonly backend: 'webgpu' | 'cpu';
   readonly backendReason: string;
   /** CPU path only: threads and why that many, relaxed or plain SIMD, wasm memory in bytes. */
-  readonly cpu?: { readonly threads: number; readonly threadsReason: string; readonly simd: 'relaxed' | 'plain'; readonly wasmBytes: number };
+  readonly cpu?: {
+    readonly threads: number;
+    readonly threadsReason: string;
+    readonly simd: 'relaxed' | 'plain';
+    readonly wasmBytes: number;
+    /**
+     * The cache of repacked weights next to the stored model: 'hit' (copied, no repack), 'miss' (repacked; the
+     * cache is written after the load), 'fallback' (the cache was damaged: repacked, rewritten), 'off' (not stored).
+     */
+    readonly packedCache: 'hit' | 'miss' | 'fallback' | 'off';
+  };
 }
 
 /** Counters since the last resetChat (runtimeStatsText). */

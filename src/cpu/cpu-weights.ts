@@ -1,5 +1,6 @@
 // Loads a Gemma 4 GGUF's decode weights into wasm memory, repacked for the CPU kernels (row chunks at a time, so
-// the transient copy stays small). Norms stay JS arrays; the per-layer-embedding table stays in the file (rows are
+// the transient copy stays small), or copied from a cached packed image of an earlier load (cpu/packed-image.ts),
+// which skips the repack; any damage in the image falls back to repacking from the file. Norms stay JS arrays; the per-layer-embedding table stays in the file (rows are
 // read per token, never into wasm memory), and the token embedding is read back from the packed tied head.
 import { dequantize } from '../gguf/dequantize.js';
 import { GgufError } from '../gguf/errors.js';
@@ -11,6 +12,43 @@ import { packGgml, unpackRows } from './layouts.js';
 import type { CpuKernels, WasmWeight } from './wasm-kernels.js';
 import { layoutFormatOf } from './ggml-codes.js';
 import { BLOCK_BYTES } from './wat/kernels-wat.js';
+import {
+  PackedImageReader,
+  checkManifest,
+  writePackedImage,
+  type PackedImageIdentity,
+  type PackedImageSourceTensor,
+  type PackedImageStore,
+} from './packed-image.js';
+
+/** Where the packed weights of a load are cached, for this file. */
+export interface PackedCacheOptions {
+  readonly store: PackedImageStore;
+  readonly identity: PackedImageIdentity;
+  /** Write the image after a load that repacked (default true); the write runs after the load returns. */
+  readonly save?: boolean;
+  /** Where cache problems are reported (they never fail a load); default console.warn. */
+  readonly log?: (message: string) => void;
+  /** Checked between parts of a write: set it to stop writing (the partial image is dropped). */
+  readonly signal?: { readonly aborted: boolean };
+  /** Bytes per stored part (default PACKED_PART_BYTES; tests use small parts). */
+  readonly partBytes?: number;
+  /**
+   * Awaited before each part of the write: resolves when the caller is idle, so the write never competes with an
+   * answer being generated (the engine resolves it when no request runs). Default: write at once.
+   */
+  readonly whenIdle?: () => Promise<void>;
+}
+
+export interface PackedCacheReport {
+  /** hit: every matrix came from the image; miss: there was no usable image; fallback: the image broke during the load. */
+  readonly state: 'hit' | 'miss' | 'fallback';
+  /** Why the image was not (fully) used. */
+  readonly reason?: string;
+  readonly tensorsFromCache: number;
+  /** Settles after the background write: true when an image was written, false when none was (or it failed). */
+  readonly saved: Promise<boolean>;
+}
 
 export interface CpuLayerWeights {
   readonly attnNorm: Float32Array;
@@ -43,6 +81,10 @@ export interface CpuWeights {
   pleRow(token: number): Promise<Float32Array>;
   /** Bytes of packed weights in wasm memory. */
   readonly packedBytes: number;
+  /** Matrices this load repacked from the file (0 when all came from the packed cache). */
+  readonly repackedTensors: number;
+  /** What the packed cache did, when one was given. */
+  readonly packedCache?: PackedCacheReport;
 }
 
 const layerName = (layer: number, suffix: string) => `blk.${layer}.${suffix}.weight`;
@@ -55,9 +97,29 @@ export async function loadCpuWeights(
   source: ByteSource,
   header: GgufHeader,
   config: GemmaConfig,
+  cache?: PackedCacheOptions,
 ): Promise<CpuWeights> {
   const byName = new Map(header.tensors.map((t) => [t.name, t]));
   let packedBytes = 0;
+  let repackedTensors = 0;
+  let fromCache = 0;
+  const log = cache?.log ?? ((m: string) => console.warn(m));
+  let reader: PackedImageReader | undefined;
+  let cacheReason: string | undefined;
+  if (cache) {
+    let manifest: unknown;
+    try {
+      manifest = await cache.store.readManifest();
+    } catch (e) {
+      manifest = undefined;
+      cacheReason = `the packed cache could not be read (${(e as Error)?.name ?? e})`;
+    }
+    const checked = checkManifest(manifest, cache.identity);
+    if (typeof checked === 'string') cacheReason ??= checked;
+    else reader = new PackedImageReader(cache.store, checked);
+  }
+  const hadImage = reader !== undefined;
+  const loaded: PackedImageSourceTensor[] = [];
   const must = (name: string): GgufTensorInfo => {
     const t = byName.get(name);
     if (!t) throw new GgufError('MISSING_TENSOR', `Tensor "${name}" is missing; the CPU path needs it.`, { tensor: name });
@@ -79,6 +141,21 @@ export async function loadCpuWeights(
     }
     const format = layoutFormatOf(t.type);
     const w = kernels.upload(format, rows, cols, () => {});
+    loaded.push({ name, format, rows, cols, bytes: w.bytes, view: () => kernels.arena.u8(w.ptr, w.bytes) });
+    packedBytes += w.bytes;
+    if (reader && (await reader.readInto(name, format, rows, cols, () => kernels.arena.u8(w.ptr, w.bytes)))) {
+      fromCache++;
+      return w;
+    }
+    if (reader) {
+      // The image broke: never read it again (a later load repacks until it is rewritten after this one).
+      cacheReason = reader.failure;
+      reader.close();
+      reader = undefined;
+      log(`Cached packed CPU weights are unusable (${cacheReason}); repacking from the model file.`);
+      await cache!.store.drop().catch(() => undefined);
+    }
+    repackedTensors++;
     const traits = ggmlTypeTraits(t.type)!;
     const rowBytes = (cols / traits.blockSize) * traits.typeSize;
     const step = Math.max(4, Math.floor(CHUNK_ELEMENTS / cols / 4) * 4);
@@ -88,7 +165,6 @@ export async function loadCpuWeights(
       const bytes = await readTensorRows(source, header, t, r, n);
       packGgml(t.type, bytes.subarray(0, n * rowBytes), n, cols, kernels.arena.u8(w.ptr + (r / 4) * groupBytes, (n / 4) * groupBytes));
     }
-    packedBytes += w.bytes;
     return w;
   };
 
@@ -149,16 +225,29 @@ export async function loadCpuWeights(
     return dequantize(pleInfo.type, bytes, pleInfo.dims[0], undefined, pleInfo.name);
   };
 
-  return {
-    layers,
-    output,
-    outputNorm: await vector('output_norm.weight'),
-    pleModelProj: P > 0 ? await matrix('per_layer_model_proj.weight') : undefined,
-    pleProjNorm: P > 0 ? await vector('per_layer_proj_norm.weight') : undefined,
-    embeddingRow,
-    pleRow,
-    get packedBytes() {
-      return packedBytes;
-    },
-  };
+  const outputNorm = await vector('output_norm.weight');
+  const pleModelProj = P > 0 ? await matrix('per_layer_model_proj.weight') : undefined;
+  const pleProjNorm = P > 0 ? await vector('per_layer_proj_norm.weight') : undefined;
+  reader?.close();
+
+  let packedCache: PackedCacheReport | undefined;
+  if (cache) {
+    const state = repackedTensors === 0 ? 'hit' : hadImage ? 'fallback' : 'miss';
+    packedCache = { state, reason: cacheReason, tensorsFromCache: fromCache, saved: state === 'hit' || cache.save === false ? Promise.resolve(false) : savePackedImage(cache, loaded, log) };
+  }
+  return { layers, output, outputNorm, pleModelProj, pleProjNorm, embeddingRow, pleRow, packedBytes, repackedTensors, packedCache };
+}
+
+/** Writes the image of a load that repacked, after the load (never fails it): on any error the partial image is dropped. */
+async function savePackedImage(cache: PackedCacheOptions, tensors: readonly PackedImageSourceTensor[], log: (m: string) => void): Promise<boolean> {
+  // Let the caller finish its load (and start answering) before the first part is copied.
+  await new Promise((r) => setTimeout(r, 0));
+  try {
+    await writePackedImage(cache.store, cache.identity, tensors, { signal: cache.signal, partBytes: cache.partBytes, beforePart: cache.whenIdle });
+    return true;
+  } catch (e) {
+    log(`Could not cache the packed CPU weights (${(e as Error)?.name ?? 'error'}: ${(e as Error)?.message ?? e}); the next load repacks them from the model file.`);
+    await cache.store.drop().catch(() => undefined);
+    return false;
+  }
 }

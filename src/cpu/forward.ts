@@ -5,7 +5,7 @@
 import { yieldToEvents } from './yield-to-events.js';
 import type { ByteSource, GgufHeader } from '../gguf/types.js';
 import type { GemmaConfig } from '../model/config.js';
-import { loadCpuWeights, type CpuWeights } from './cpu-weights.js';
+import { loadCpuWeights, type CpuWeights, type PackedCacheOptions } from './cpu-weights.js';
 import { createProducts, type ProductOptions, type Products } from './products.js';
 import { createThreadedProducts, type SpawnWorker } from './threads.js';
 import { addRmsNorm, attendInto, createKvRing, gegluInto, gelu, rmsNormInto, ropeInto, softcapInto, type KvRing } from './small-ops.js';
@@ -21,6 +21,8 @@ export interface CpuForwardOptions extends ProductOptions {
   readonly spawn?: SpawnWorker;
   /** Tests: false leaves all product work to the helper threads. */
   readonly callerWorks?: boolean;
+  /** A cache of the repacked weights (a second load copies them instead of repacking); see cpu-weights.ts. */
+  readonly packedCache?: PackedCacheOptions;
 }
 
 /** Whether this context can share wasm memory between threads (cross-origin isolated pages, Node). */
@@ -104,7 +106,7 @@ export class CpuForward {
     if (threads > 1 && !options.spawn) throw new RangeError('threads > 1 needs a spawn function for the helper workers');
     const products =
       threads > 1 && canShareMemory() ? await createThreadedProducts({ ...options, threads, spawn: options.spawn! }) : await createProducts(options);
-    const weights = await loadCpuWeights(products.kernels, source, header, config);
+    const weights = await loadCpuWeights(products.kernels, source, header, config, options.packedCache);
     return new CpuForward(config, weights, products, options);
   }
 

@@ -6,6 +6,12 @@ import { GgmlType } from '../gguf/types.js';
 import { decodeRows, unpackScalesMins, type DecodedRows } from './ggml-codes.js';
 import { BLOCK_BYTES, type LayoutFormat } from './wat/kernels-wat.js';
 
+/**
+ * Version of the packed byte layout written by packGgml (bump on any change to what a format's bytes mean). Caches
+ * of repacked weights (cpu/packed-image.ts) key on it together with BLOCK_BYTES, so a stale cache is never read.
+ */
+export const PACKED_LAYOUT_VERSION = 1;
+
 export interface PackedLayout {
   readonly format: LayoutFormat;
   readonly rows: number;

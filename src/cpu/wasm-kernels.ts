@@ -33,6 +33,9 @@ export function supportsSimd(): boolean {
 const PAGE = 65536;
 const MAX_PAGES = 65536;
 
+/** Rounds up to 16 bytes in float arithmetic: addresses pass 2 GiB (E4B), where `& ~15` would turn them negative. */
+const align16 = (n: number) => Math.ceil(n / 16) * 16;
+
 /** One wasm memory and a bump allocator over it (weights first, then scratch; nothing is freed). */
 export class WasmArena {
   readonly memory: WebAssembly.Memory;
@@ -44,7 +47,7 @@ export class WasmArena {
 
   /** Allocates `bytes` (16-byte aligned), growing the memory; throws a RangeError past 4 GiB. */
   alloc(bytes: number): number {
-    const at = (this.top + 15) & ~15;
+    const at = align16(this.top);
     const end = at + bytes;
     if (end > MAX_PAGES * PAGE) {
       throw new RangeError(`CPU weights and buffers need ${(end / 2 ** 30).toFixed(2)} GiB, over the 4 GiB a wasm32 memory holds`);
@@ -57,7 +60,7 @@ export class WasmArena {
 
   /** Grows the memory once for `bytes` more (many small grows cost seconds over a multi-GB load). */
   reserve(bytes: number): void {
-    const end = ((this.top + 15) & ~15) + bytes;
+    const end = align16(this.top) + bytes;
     const have = this.memory.buffer.byteLength;
     if (end > have && end <= MAX_PAGES * PAGE) this.memory.grow(Math.ceil((end - have) / PAGE));
   }

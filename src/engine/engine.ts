@@ -17,13 +17,14 @@ import { chooseBackend } from './backend-choice.js';
 import { PromptBuilder } from '../runtime/chat/prompt.js';
 import { Session } from '../runtime/session.js';
 import { Tokenizer } from '../runtime/tokenizer/tokenizer.js';
-import { deleteAllModels, deleteModel, listModels } from '../storage/index.js';
+import { deleteAllModels, deleteModel, listModels, packedCacheFor } from '../storage/index.js';
 import { GrammarEngine } from '../runtime/constraints/grammar-engine.js';
 import { buildGrammarVocabulary } from '../runtime/constraints/grammar-vocabulary.js';
 import { browserXGrammarLoader } from '../runtime/constraints/xgrammar-loader.js';
 import { runChatCompletion, type ChatModel } from './chat-completions.js';
 import { toEngineError } from './errors.js';
-import { openModelSource } from './model-source.js';
+import { openModelSource, type OpenedModelSource } from './model-source.js';
+import type { PackedCacheOptions } from '../cpu/cpu-weights.js';
 
 interface Loaded extends ChatModel {
   /** GPU buffers of the model (WebGPU backend only). */
@@ -35,6 +36,13 @@ interface Loaded extends ChatModel {
 
 interface RequestState {
   aborted: boolean;
+}
+
+/** The repacked-weight cache of a model stored in IndexedDB (none for a model read straight over HTTP). */
+function packedCacheOf(opened: OpenedModelSource, signal: { readonly aborted: boolean }, whenIdle: () => Promise<void>): PackedCacheOptions | undefined {
+  const stored = opened.stored;
+  const store = stored && packedCacheFor(stored.id);
+  return store && { store, identity: { modelId: stored.id, size: stored.size, sha256: stored.sha256 }, signal, whenIdle };
 }
 
 const ZERO_STATS: RuntimeStats = { prefillTokens: 0, prefillSeconds: 0, decodeTokens: 0, decodeSeconds: 0 };
@@ -58,6 +66,9 @@ export class Engine implements EngineApi {
   private lastPromptIds: number[] = [];
   /** Set while a rebuild after device loss is queued or running. */
   private rebuilding: Promise<unknown> | undefined;
+  /** Tasks queued or running (enqueue), and who waits for none. */
+  private busy = 0;
+  private idleWaiters: Array<() => void> = [];
 
   /** `target`: a GGUF URL, a registry id, or a local File (imported into the same cache). */
   async load(target: string | File, options: LoadOptions = {}, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
@@ -90,6 +101,8 @@ export class Engine implements EngineApi {
     let session: Session;
     let scope: AllocationScope | undefined;
     let info: ModelInfo;
+    // Set on unload: a packed-weight cache write still running stops (and drops its partial image).
+    const packedWrite = { aborted: false };
     if (choice.backend === 'cpu') {
       // The CPU path reads the file while it runs (per-layer-embedding rows per token): the source stays open.
       const config = await loadGemmaConfig(opened.source, header);
@@ -101,6 +114,7 @@ export class Engine implements EngineApi {
           contextLength: Math.min(options.contextLength ?? 4096, config.contextLength),
           threads,
           spawn: spawnWebWorker,
+          packedCache: packedCacheOf(opened, packedWrite, this.whenIdle),
         });
       } catch (e) {
         opened.release();
@@ -116,7 +130,13 @@ export class Engine implements EngineApi {
         contextLength: generator.contextLength,
         gpuBytes: 0,
         adapter: 'cpu (WebAssembly SIMD)',
-        cpu: { threads: generator.forward.products.threads, threadsReason: why, simd: k.relaxed ? 'relaxed' : 'plain', wasmBytes: k.arena.memory.buffer.byteLength },
+        cpu: {
+          threads: generator.forward.products.threads,
+          threadsReason: why,
+          simd: k.relaxed ? 'relaxed' : 'plain',
+          wasmBytes: k.arena.memory.buffer.byteLength,
+          packedCache: generator.forward.weights.packedCache?.state ?? 'off',
+        },
       };
     } else {
       const ctx = choice.ctx!;
@@ -167,7 +187,13 @@ export class Engine implements EngineApi {
       prompts,
       session,
       grammar: grammarEngine,
-      release: choice.backend === 'cpu' ? opened.release : undefined,
+      release:
+        choice.backend === 'cpu'
+          ? () => {
+              packedWrite.aborted = true;
+              opened.release();
+            }
+          : undefined,
     };
     this.lastLoad = { target, options };
     this.stats = ZERO_STATS;
@@ -272,6 +298,7 @@ export class Engine implements EngineApi {
         name: m.name,
         size: m.size,
         storedBytes: m.storedBytes,
+        packedBytes: m.packedBytes,
         status: m.status,
         verified: m.verified,
         lastUsed: m.lastUsed,
@@ -357,8 +384,16 @@ export class Engine implements EngineApi {
   }
 
   /** Runs `fn` after everything queued before it; errors leave as EngineError. */
+  /** Resolves once nothing is queued or running (background work such as the packed-weight write waits here). */
+  private readonly whenIdle = (): Promise<void> => (this.busy === 0 ? Promise.resolve() : new Promise((r) => this.idleWaiters.push(r)));
+
   private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    this.busy++;
     const run = this.tail.then(fn, fn);
+    const settle = () => {
+      if (--this.busy === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    };
+    run.then(settle, settle);
     this.tail = run.catch(() => {});
     return run.catch((e) => {
       throw toEngineError(e);

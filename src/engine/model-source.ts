@@ -3,7 +3,7 @@
 import type { LoadOptions, LoadProgress } from '../api/engine-api.js';
 import type { ByteSource } from '../gguf/types.js';
 import { openHttpSource } from '../storage/http-source.js';
-import { ensureModel, findModelEntry, importLocalFile } from '../storage/index.js';
+import { ensureModel, findModelEntry, importLocalFile, type CachedModelSource } from '../storage/index.js';
 
 export interface OpenedModelSource {
   readonly source: ByteSource;
@@ -13,6 +13,8 @@ export interface OpenedModelSource {
   readonly persisted: boolean | undefined;
   /** A name for the model when the file does not carry general.name. */
   readonly fallbackName: string;
+  /** The stored model's identity, when the bytes come from the IndexedDB cache (the CPU path caches its repacked weights next to it). */
+  readonly stored?: { readonly id: string; readonly size: number; readonly sha256?: string };
 }
 
 export async function openModelSource(
@@ -23,7 +25,14 @@ export async function openModelSource(
 ): Promise<OpenedModelSource> {
   if (typeof target !== 'string') {
     const imported = await importLocalFile(target, { sha256: options.sha256, onProgress });
-    return { source: imported.source, release: () => imported.source.release(), fromCache: imported.fromCache, persisted: imported.persisted, fallbackName: target.name };
+    return {
+      source: imported.source,
+      release: () => imported.source.release(),
+      fromCache: imported.fromCache,
+      persisted: imported.persisted,
+      fallbackName: target.name,
+      stored: storedIdentity(imported.source),
+    };
   }
   const fallbackName = target.split('/').pop() ?? target;
   if (options.cache === false) {
@@ -31,5 +40,14 @@ export async function openModelSource(
   }
   const entry = findModelEntry(target);
   const ensured = await ensureModel(entry ?? { url: target, sha256: options.sha256, size: options.size }, { signal, onProgress });
-  return { source: ensured.source, release: () => ensured.source.release(), fromCache: ensured.fromCache, persisted: ensured.persisted, fallbackName };
+  return {
+    source: ensured.source,
+    release: () => ensured.source.release(),
+    fromCache: ensured.fromCache,
+    persisted: ensured.persisted,
+    fallbackName,
+    stored: storedIdentity(ensured.source),
+  };
 }
+
+const storedIdentity = (s: CachedModelSource) => ({ id: s.modelId, size: s.size, sha256: s.sha256 });

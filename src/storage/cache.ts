@@ -1,5 +1,5 @@
-// Cache management: list cached models (size, complete or partial, verified, last used), open one with no
-// network, delete one or all. Deleting takes the model's lock, so it never pulls chunks from under a download.
+// Cache management: list cached models (size, complete or partial, verified, last used, bytes of the CPU path's
+// packed-weight cache), open one with no network, delete one or all (with their packed caches). Deleting takes the model's lock, so it never pulls chunks from under a download.
 import { chunkCount, storedBytes } from './chunk-plan.js';
 import { createCachedSource, type CachedModelSource } from './cached-source.js';
 import { asStorageError, damagedChunks } from './ensure-model.js';
@@ -17,6 +17,8 @@ export interface CachedModelInfo {
   readonly registryId?: string;
   readonly size: number;
   readonly storedBytes: number;
+  /** Bytes of the CPU path's cache of this model's repacked weights (0 when there is none). */
+  readonly packedBytes: number;
   readonly chunks: { readonly stored: number; readonly total: number };
   /** complete: ready to load; partial: download or import unfinished; damaged: was complete, chunks are gone (evicted). */
   readonly status: 'complete' | 'partial' | 'damaged';
@@ -48,6 +50,7 @@ export async function listModels(options: CacheOptions = {}): Promise<CachedMode
         registryId: r.registryId,
         size: r.size,
         storedBytes: storedBytes(r.size, r.chunkBytes, indices),
+        packedBytes: await packedBytesOf(store, r.id),
         chunks: { stored: indices.length, total },
         status: r.status === 'complete' ? (indices.length === total ? 'complete' : 'damaged') : 'partial',
         verified: r.status === 'complete' && r.verified && indices.length === total,
@@ -62,6 +65,17 @@ export async function listModels(options: CacheOptions = {}): Promise<CachedMode
     throw asStorageError(e);
   }
 }
+
+/** Bytes of a model's packed-weight cache: the manifest's total, or (parts without a manifest) a bound. */
+async function packedBytesOf(store: ModelStore, id: string): Promise<number> {
+  if (!store.packed) return 0;
+  const m = (await store.packed.getManifest(id)) as { totalBytes?: unknown } | undefined;
+  if (typeof m?.totalBytes === 'number') return m.totalBytes;
+  return (await store.packed.partCount(id)) * PACKED_PART_BOUND;
+}
+
+/** The largest part a packed cache writes (cpu/packed-image.ts PACKED_PART_BYTES; storage may not import cpu). */
+const PACKED_PART_BOUND = 16 << 20;
 
 /** Opens a complete cached model (no network). NOT_FOUND when absent or unfinished, EVICTED when chunks are gone. */
 export async function openCachedModel(id: string, options: CacheOptions = {}): Promise<CachedModelSource> {
@@ -100,7 +114,10 @@ export async function deleteModel(id: string, options: CacheOptions = {}): Promi
   try {
     return await withModelLock(id, { ifAvailable: true }, async () => {
       const existed = (await store.getRecord(id)) !== undefined || (await store.chunkIndices(id)).length > 0;
-      // Chunks first: if this is interrupted, the record remains and shows the model as partial, never orphans.
+      // The packed cache first (manifest before parts: parts alone are never trusted), then chunks: if this is
+      // interrupted, the record remains and shows the model as partial, never orphans.
+      await store.packed?.deleteManifest(id);
+      await store.packed?.deleteParts(id);
       await store.deleteChunks(id);
       await store.deleteRecord(id);
       return existed;
@@ -117,6 +134,7 @@ export async function deleteAllModels(options: CacheOptions = {}): Promise<{ del
   try {
     for (const r of await store.listRecords()) ids.add(r.id);
     for (const id of await store.chunkOwners()) ids.add(id);
+    for (const id of (await store.packed?.owners()) ?? []) ids.add(id);
   } catch (e) {
     throw asStorageError(e);
   }

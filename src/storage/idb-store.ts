@@ -1,5 +1,7 @@
-// The IndexedDB model cache, through idb-keyval over one versioned database with two object stores:
+// The IndexedDB model cache, through idb-keyval over one versioned database with four object stores:
 //   models: id -> ModelRecord            chunks: [id, index] -> Blob (or Uint8Array) with one chunk of the file
+//   packedManifests: id -> manifest      packedParts: [id, index] -> Blob (or Uint8Array): the CPU path's
+//   repacked weights of the model (storage/packed-store.ts)
 // Chunks are written as Blobs: reading them back is several times faster than typed-array values in Chromium and a
 // few bytes can be sliced out without reading the chunk. Writing many multi-MB Blobs quickly has failed with
 // "DataError: Failed to write blobs (InvalidBlob)" in on-disk profiles, so a failed Blob write is retried once as
@@ -8,11 +10,13 @@
 // browser holding an older cache is upgraded in place (no re-download) the first time a newer app opens it.
 import { del, delMany, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import { StorageError } from './errors.js';
-import { SCHEMA_VERSION, type ModelRecord, type ModelStore } from './model-store.js';
+import { SCHEMA_VERSION, type ModelRecord, type ModelStore, type PackedWeightsStore } from './model-store.js';
 
 export const DB_NAME = 'gemma4-webgpu-models';
 const MODELS = 'models';
 const CHUNKS = 'chunks';
+const PACKED_MANIFESTS = 'packedManifests';
+const PACKED_PARTS = 'packedParts';
 
 /**
  * Upgrade steps, index = the version being upgraded from. They run inside the versionchange transaction.
@@ -24,9 +28,14 @@ export const MIGRATIONS: ReadonlyArray<(db: IDBDatabase, tx: IDBTransaction) => 
     db.createObjectStore(MODELS);
     db.createObjectStore(CHUNKS);
   },
+  // 1 -> 2: the CPU path's repacked-weight caches, next to the models.
+  (db) => {
+    db.createObjectStore(PACKED_MANIFESTS);
+    db.createObjectStore(PACKED_PARTS);
+  },
 ];
 
-/** Brings a record read from any older schema up to the current shape (v1: nothing to change). */
+/** Brings a record read from any older schema up to the current shape (v1 -> v2: nothing to change). */
 export function upgradeRecord(r: ModelRecord): ModelRecord {
   return r.schema === SCHEMA_VERSION ? r : { ...r, schema: SCHEMA_VERSION };
 }
@@ -113,7 +122,65 @@ function objectStore(name: string): UseStore {
 
 const models = objectStore(MODELS);
 const chunks = objectStore(CHUNKS);
+const packedManifests = objectStore(PACKED_MANIFESTS);
+const packedParts = objectStore(PACKED_PARTS);
 const chunkRange = (id: string) => IDBKeyRange.bound([id, 0], [id, Infinity]);
+
+/** Writes a Blob (fast to read back); a failed Blob write other than quota is retried as a Uint8Array value. */
+function putBytes(store: UseStore, key: IDBValidKey, bytes: Uint8Array, asBlob: boolean, onFallback: () => void): Promise<void> {
+  // A view into a larger buffer would store the whole buffer: store exactly these bytes.
+  const exact = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof (globalThis.SharedArrayBuffer ?? class {})) ? bytes : bytes.slice();
+  if (!asBlob) return set(key, exact, store);
+  return set(key, new Blob([exact as Uint8Array<ArrayBuffer>]), store).catch((e: unknown) => {
+    if ((e as { name?: string })?.name === 'QuotaExceededError') throw e;
+    onFallback();
+    return set(key, exact, store);
+  });
+}
+
+async function getBytes(store: UseStore, key: IDBValidKey): Promise<Uint8Array | undefined> {
+  const v = await get<Uint8Array | ArrayBuffer | Blob>(key, store);
+  if (v === undefined || v instanceof Uint8Array) return v;
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  return new Uint8Array(await v.arrayBuffer());
+}
+
+/** The packed-weight caches in IndexedDB (written like chunks: Blobs, Uint8Array on a failed Blob write). */
+class IdbPackedStore implements PackedWeightsStore {
+  constructor(
+    private readonly asBlob: boolean,
+    private readonly onFallback: () => void,
+  ) {}
+  getManifest(id: string) {
+    return get<unknown>(id, packedManifests);
+  }
+  putManifest(id: string, manifest: unknown) {
+    return set(id, manifest, packedManifests);
+  }
+  deleteManifest(id: string) {
+    return del(id, packedManifests);
+  }
+  getPart(id: string, index: number) {
+    return getBytes(packedParts, [id, index]);
+  }
+  putPart(id: string, index: number, bytes: Uint8Array) {
+    return putBytes(packedParts, [id, index], bytes, this.asBlob, this.onFallback);
+  }
+  deleteParts(id: string) {
+    return packedParts('readwrite', (s) => {
+      s.delete(chunkRange(id));
+      return promisifyRequest(s.transaction);
+    });
+  }
+  partCount(id: string) {
+    return packedParts('readonly', (s) => promisifyRequest(s.count(chunkRange(id))));
+  }
+  async owners() {
+    const keys = await packedParts('readonly', (s) => promisifyRequest(s.getAllKeys()));
+    const ids = await packedManifests('readonly', (s) => promisifyRequest(s.getAllKeys()));
+    return [...new Set([...ids.map(String), ...keys.map((k) => (k as [string, number])[0])])];
+  }
+}
 
 export interface IdbModelStoreOptions {
   /**
@@ -128,8 +195,10 @@ export class IdbModelStore implements ModelStore {
   readonly sliceableChunks: boolean;
   /** Blob writes that failed and were stored as Uint8Array instead (diagnostics). */
   blobFallbacks = 0;
+  readonly packed: PackedWeightsStore;
   constructor(private readonly options: IdbModelStoreOptions = {}) {
     this.sliceableChunks = (options.chunkValues ?? 'blob') === 'blob';
+    this.packed = new IdbPackedStore(this.sliceableChunks, () => this.blobFallbacks++);
   }
   async getRecord(id: string) {
     const r = await get<ModelRecord>(id, models);
@@ -145,24 +214,14 @@ export class IdbModelStore implements ModelStore {
     return models('readonly', (s) => promisifyRequest(s.getAll() as IDBRequest<ModelRecord[]>)).then((rs) => rs.map(upgradeRecord));
   }
   putChunk(id: string, index: number, bytes: Uint8Array): Promise<void> {
-    // A view into a larger buffer would store the whole buffer: store exactly the chunk's bytes.
-    const exact = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-    if (!this.sliceableChunks) return set([id, index], exact, chunks);
-    return set([id, index], new Blob([exact as Uint8Array<ArrayBuffer>]), chunks).catch((e: unknown) => {
-      if ((e as { name?: string })?.name === 'QuotaExceededError') throw e;
-      this.blobFallbacks++;
-      return set([id, index], exact, chunks);
-    });
+    return putBytes(chunks, [id, index], bytes, this.sliceableChunks, () => this.blobFallbacks++);
   }
   async chunkIndices(id: string) {
     const keys = await chunks('readonly', (s) => promisifyRequest(s.getAllKeys(chunkRange(id))));
     return keys.map((k) => (k as [string, number])[1]);
   }
-  async getChunk(id: string, index: number) {
-    const v = await get<Uint8Array | ArrayBuffer | Blob>([id, index], chunks);
-    if (v === undefined || v instanceof Uint8Array) return v;
-    if (v instanceof ArrayBuffer) return new Uint8Array(v);
-    return new Uint8Array(await v.arrayBuffer());
+  getChunk(id: string, index: number) {
+    return getBytes(chunks, [id, index]);
   }
   async readChunkRange(id: string, index: number, from: number, to: number) {
     const v = await get<Uint8Array | ArrayBuffer | Blob>([id, index], chunks);

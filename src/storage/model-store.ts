@@ -1,10 +1,11 @@
 // Where cached models live: one record per model (what it is, how far it got, its hash state) and one value per
-// chunk (its bytes). ModelStore is the interface; idb-store.ts implements it on IndexedDB, MemoryModelStore in
-// memory (tests).
+// chunk (its bytes), plus, next to a model, the CPU path's cache of its repacked weights (a manifest and parts;
+// see storage/packed-store.ts). ModelStore is the interface; idb-store.ts implements it on IndexedDB,
+// MemoryModelStore in memory (tests).
 import type { Sha256Checkpoint } from './sha256-state.js';
 
 /** Version of the record shapes below; the IndexedDB database version follows it (see idb-store.ts). */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export type ModelOrigin = 'registry' | 'url' | 'file';
 
@@ -59,6 +60,66 @@ export interface ModelStore {
   deleteChunks(id: string, indices?: readonly number[]): Promise<void>;
   /** Model ids that have chunks (to find chunks whose record is gone). */
   chunkOwners(): Promise<string[]>;
+  /** The repacked-weight caches of the models (absent: this store keeps none). */
+  readonly packed?: PackedWeightsStore;
+}
+
+/**
+ * Per model: one manifest (plain data, written last) and numbered parts of the CPU path's packed weights. The
+ * storage layer only stores them; cpu/packed-image.ts says what they mean.
+ */
+export interface PackedWeightsStore {
+  getManifest(id: string): Promise<unknown>;
+  putManifest(id: string, manifest: unknown): Promise<void>;
+  deleteManifest(id: string): Promise<void>;
+  getPart(id: string, index: number): Promise<Uint8Array | undefined>;
+  /** Rejects with the browser's QuotaExceededError when it does not fit. */
+  putPart(id: string, index: number, bytes: Uint8Array): Promise<void>;
+  deleteParts(id: string): Promise<void>;
+  /** Number of stored parts of `id` (keys only). */
+  partCount(id: string): Promise<number>;
+  /** Model ids with a manifest or parts. */
+  owners(): Promise<string[]>;
+}
+
+/** PackedWeightsStore in memory. */
+export class MemoryPackedStore implements PackedWeightsStore {
+  readonly manifests = new Map<string, unknown>();
+  readonly parts = new Map<string, Map<number, Uint8Array>>();
+  /** Test hook: called before each part write; throw to simulate a quota error. */
+  beforePut?: (id: string, index: number, bytes: Uint8Array) => void;
+  /** Test counter: parts read. */
+  partReads = 0;
+
+  async getManifest(id: string) {
+    const m = this.manifests.get(id);
+    return m === undefined ? undefined : structuredClone(m);
+  }
+  async putManifest(id: string, manifest: unknown) {
+    this.manifests.set(id, structuredClone(manifest));
+  }
+  async deleteManifest(id: string) {
+    this.manifests.delete(id);
+  }
+  async getPart(id: string, index: number) {
+    this.partReads++;
+    return this.parts.get(id)?.get(index)?.slice();
+  }
+  async putPart(id: string, index: number, bytes: Uint8Array) {
+    this.beforePut?.(id, index, bytes);
+    let m = this.parts.get(id);
+    if (!m) this.parts.set(id, (m = new Map()));
+    m.set(index, bytes.slice());
+  }
+  async deleteParts(id: string) {
+    this.parts.delete(id);
+  }
+  async partCount(id: string) {
+    return this.parts.get(id)?.size ?? 0;
+  }
+  async owners() {
+    return [...new Set([...this.manifests.keys(), ...[...this.parts.entries()].filter(([, m]) => m.size > 0).map(([id]) => id)])];
+  }
 }
 
 /** A ModelStore in memory: unit tests, and pages that must not persist anything. */
@@ -67,6 +128,7 @@ export class MemoryModelStore implements ModelStore {
   readonly chunks = new Map<string, Map<number, Uint8Array>>();
   /** Test hook: called before each chunk write; throw to simulate a quota error. */
   beforePut?: (id: string, index: number, bytes: Uint8Array) => void;
+  readonly packed = new MemoryPackedStore();
 
   async getRecord(id: string) {
     const r = this.records.get(id);
