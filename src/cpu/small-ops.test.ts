@@ -143,7 +143,7 @@ describe.each(variants)('small ops, %s build', (_, relaxed) => {
     [2, 2, 512, 4000, 1e6, 128],
     [5, 3, 64, 1, 10000, 64],
   ])('rope_rows: %i rows x %i heads of %i from position %i (base %d, rotary dim %i)', (rows, heads, hd, pos0, base, ropeDim) => {
-    const invFreq = ropeInverseFrequencies(hd, ropeDim, base);
+    const invFreq = ropeInverseFrequencies(hd, ropeDim, base, undefined);
     expect(invFreq.length).toBe(hd / 2);
     const x = randoms(rows * heads * hd, hd + pos0, 2);
     const half = hd / 2;
