@@ -28,6 +28,8 @@ export interface AttendArgs {
 
 export class WasmSmallOps {
   private readonly ex: Record<string, Fn>;
+  /** A view for parameter blocks, remade when the memory grows (a grown buffer detaches or replaces old views). */
+  private ints: Int32Array | undefined;
 
   constructor(private readonly kernels: CpuKernels) {
     this.ex = kernels.exports as Record<string, Fn>;
@@ -53,7 +55,9 @@ export class WasmSmallOps {
   writeAttendParams(pb: number, a: AttendArgs): void {
     if (a.headDim % 8 !== 0) throw new RangeError(`attention needs a head size that is a multiple of 8, got ${a.headDim}`);
     if (a.heads % a.kvHeads !== 0) throw new RangeError(`${a.heads} query heads do not split into ${a.kvHeads} KV heads`);
-    const p = new Int32Array(this.kernels.arena.memory.buffer, pb, ATTEND_PARAM_INTS);
+    const buffer = this.kernels.arena.memory.buffer;
+    if (this.ints?.buffer !== buffer) this.ints = new Int32Array(buffer);
+    const p = this.ints.subarray(pb >> 2, (pb >> 2) + ATTEND_PARAM_INTS);
     const P = ATTEND_PARAMS;
     p[P.out] = a.out;
     p[P.q] = a.q;
