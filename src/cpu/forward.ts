@@ -23,6 +23,8 @@ export interface CpuForwardOptions extends ProductOptions {
   readonly spawn?: SpawnWorker;
   /** Tests: false leaves all product work to the helper threads. */
   readonly callerWorks?: boolean;
+  /** Threads: row groups per chunk of work (benchmarks; default in cpu/threads.ts). */
+  readonly chunkGroups?: number;
 }
 
 /** Whether this context can share wasm memory between threads (cross-origin isolated pages, Node). */

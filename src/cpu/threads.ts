@@ -18,6 +18,8 @@ export interface ThreadOptions extends ProductOptions {
   readonly spawn: SpawnWorker;
   /** Tests: false leaves every chunk to the helpers (proves they compute), default true. */
   readonly callerWorks?: boolean;
+  /** Row groups (4 rows each) per chunk of a product (default CHUNK_GROUPS; benchmarks vary it). */
+  readonly chunkGroups?: number;
 }
 
 // Control block (Int32 slots): 0 generation, 1 command (0 run, 1 exit), 2 job count, 3 chunks done, 4 ticket,
@@ -145,6 +147,7 @@ export async function createThreadedProducts(options: ThreadOptions): Promise<Th
   const mode = options.activations ?? 'int8';
   const ids = new Map(KERNEL_NAMES.map((n, i) => [n, i]));
   const callerWorks = options.callerWorks ?? true;
+  const chunkGroups = options.chunkGroups ?? CHUNK_GROUPS;
   const fns = KERNEL_NAMES.map((n) => (...args: number[]) => kernels.call(n, args));
   let closed = false;
 
@@ -185,7 +188,7 @@ export async function createThreadedProducts(options: ThreadOptions): Promise<Th
         publish(
           ws.slice(start, start + MAX_JOBS).map((w, j) => {
             const a = kernels.kernelArgs(w, ys[start + j]);
-            return { id: ids.get(a.name)!, args: a.args, perChunk: CHUNK_GROUPS };
+            return { id: ids.get(a.name)!, args: a.args, perChunk: chunkGroups };
           }),
         );
       }
