@@ -44,7 +44,7 @@ export class WasmArena {
 
   /** Allocates `bytes` (16-byte aligned), growing the memory; throws a RangeError past 4 GiB. */
   alloc(bytes: number): number {
-    const at = (this.top + 15) & ~15;
+    const at = Math.ceil(this.top / 16) * 16; // not `& ~15`: addresses pass 2^31 (Q4_K_M E2B packs 2.2 GB)
     const end = at + bytes;
     if (end > MAX_PAGES * PAGE) {
       throw new RangeError(`CPU weights and buffers need ${(end / 2 ** 30).toFixed(2)} GiB, over the 4 GiB a wasm32 memory holds`);
@@ -57,7 +57,7 @@ export class WasmArena {
 
   /** Grows the memory once for `bytes` more (many small grows cost seconds over a multi-GB load). */
   reserve(bytes: number): void {
-    const end = ((this.top + 15) & ~15) + bytes;
+    const end = Math.ceil(this.top / 16) * 16 + bytes;
     const have = this.memory.buffer.byteLength;
     if (end > have && end <= MAX_PAGES * PAGE) this.memory.grow(Math.ceil((end - have) / PAGE));
   }

@@ -57,7 +57,7 @@ export class WasmSmallOps {
     if (a.heads % a.kvHeads !== 0) throw new RangeError(`${a.heads} query heads do not split into ${a.kvHeads} KV heads`);
     const buffer = this.kernels.arena.memory.buffer;
     if (this.ints?.buffer !== buffer) this.ints = new Int32Array(buffer);
-    const p = this.ints.subarray(pb >> 2, (pb >> 2) + ATTEND_PARAM_INTS);
+    const p = this.ints.subarray(pb / 4, pb / 4 + ATTEND_PARAM_INTS); // pb may pass 2^31: no >> 2
     const P = ATTEND_PARAMS;
     p[P.out] = a.out;
     p[P.q] = a.q;
