@@ -245,14 +245,37 @@ function attend(): string {
           (local.set $acc0 (f32x4.add ${get('$acc0')} ${get('$acc1')}))
           (local.set $acc0 (f32x4.add ${get('$acc0')} (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${get('$acc0')} ${get('$acc0')})))
           (local.set $s (f32.add (f32x4.extract_lane 0 ${get('$acc0')}) (f32x4.extract_lane 1 ${get('$acc0')})))`;
+  // Two positions per pass: the q loads serve both, and four independent add chains hide the add latency.
+  const dot2 = `(local.set $acc0 (v128.const i32x4 0 0 0 0)) (local.set $acc1 (v128.const i32x4 0 0 0 0))
+          (local.set $acc2 (v128.const i32x4 0 0 0 0)) (local.set $acc3 (v128.const i32x4 0 0 0 0))
+          (local.set $k1 (i32.add ${get('$kp')} ${get('$rowb')}))
+          (local.set $d (i32.const 0))
+          (block $dd (loop $dl
+            (br_if $dd (i32.ge_u ${get('$d')} ${get('$hdb')}))
+            (local.set $w1 (v128.load (i32.add ${get('$qh')} ${get('$d')})))
+            (local.set $w2 (v128.load offset=16 (i32.add ${get('$qh')} ${get('$d')})))
+            (local.set $acc0 (f32x4.add ${get('$acc0')} (f32x4.mul ${get('$w1')} (v128.load (i32.add ${get('$kp')} ${get('$d')})))))
+            (local.set $acc1 (f32x4.add ${get('$acc1')} (f32x4.mul ${get('$w2')} (v128.load offset=16 (i32.add ${get('$kp')} ${get('$d')})))))
+            (local.set $acc2 (f32x4.add ${get('$acc2')} (f32x4.mul ${get('$w1')} (v128.load (i32.add ${get('$k1')} ${get('$d')})))))
+            (local.set $acc3 (f32x4.add ${get('$acc3')} (f32x4.mul ${get('$w2')} (v128.load offset=16 (i32.add ${get('$k1')} ${get('$d')})))))
+            (local.set $d (i32.add ${get('$d')} (i32.const 32)))
+            (br $dl)))
+          (local.set $acc0 (f32x4.add ${get('$acc0')} ${get('$acc1')}))
+          (local.set $acc2 (f32x4.add ${get('$acc2')} ${get('$acc3')}))
+          ;; lanes [a0+a2, a1+a3 | b0+b2, b1+b3], then the pair sums: s_j in lane 0, s_j+1 in lane 2
+          (local.set $acc1 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 ${get('$acc0')} ${get('$acc2')}))
+          (local.set $acc3 (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 ${get('$acc0')} ${get('$acc2')}))
+          (local.set $acc1 (f32x4.add ${get('$acc1')} ${get('$acc3')}))
+          (local.set $s (f32.add (f32x4.extract_lane 0 ${get('$acc1')}) (f32x4.extract_lane 1 ${get('$acc1')})))
+          (local.set $s2 (f32.add (f32x4.extract_lane 2 ${get('$acc1')}) (f32x4.extract_lane 3 ${get('$acc1')})))`;
   return `
   (func (export "attend_job") (param $pb i32) (param i32) (param i32) (param i32) (param i32) (param i32) (param $h0 i32) (param $h1 i32) (param i32) (param i32)
     (local $out i32) (local $q i32) (local $rows i32) (local $pos0 i32) (local $keys i32) (local $values i32) (local $rowb i32)
     (local $heads i32) (local $group i32) (local $hd i32) (local $hdb i32) (local $window i32) (local $sc i32)
     (local $h i32) (local $r i32) (local $pos i32) (local $first i32) (local $cnt i32) (local $j i32) (local $d i32)
     (local $qh i32) (local $oh i32) (local $kp i32) (local $k1 i32) (local $k2 i32) (local $k3 i32) (local $kvo i32) (local $sp i32)
-    (local $s f32) (local $mx f32) (local $den f32)
-    (local $acc0 v128) (local $acc1 v128) (local $a v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $sum v128) (local $out_v v128)
+    (local $s f32) (local $s2 f32) (local $mx f32) (local $den f32)
+    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128) (local $a v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $sum v128) (local $out_v v128)
     ${MATH_LOCALS}
     (local.set $out ${ld(P.out)}) (local.set $q ${ld(P.q)}) (local.set $rows ${ld(P.rows)}) (local.set $pos0 ${ld(P.pos0)})
     (local.set $keys ${ld(P.keys)}) (local.set $values ${ld(P.values)}) (local.set $rowb (i32.shl ${ld(P.width)} (i32.const 2)))
@@ -277,6 +300,16 @@ function attend(): string {
         (local.set $mx (f32.const -inf))
         (local.set $kp (i32.add (i32.add ${get('$keys')} (i32.mul ${get('$first')} ${get('$rowb')})) ${get('$kvo')}))
         (local.set $sp ${get('$sc')}) (local.set $j (i32.const 0))
+        (block $jd2 (loop $jl2
+          (br_if $jd2 (i32.gt_s (i32.add ${get('$j')} (i32.const 2)) ${get('$cnt')}))
+          ${dot2}
+          (f32.store ${get('$sp')} ${get('$s')})
+          (f32.store offset=4 ${get('$sp')} ${get('$s2')})
+          (local.set $mx (f32.max ${get('$mx')} (f32.max ${get('$s')} ${get('$s2')})))
+          (local.set $kp (i32.add ${get('$k1')} ${get('$rowb')}))
+          (local.set $sp (i32.add ${get('$sp')} (i32.const 8)))
+          (local.set $j (i32.add ${get('$j')} (i32.const 2)))
+          (br $jl2)))
         (block $jd (loop $jl
           (br_if $jd (i32.ge_s ${get('$j')} ${get('$cnt')}))
           ${dot}
