@@ -1,6 +1,7 @@
 // Loads a Gemma 4 GGUF's decode weights into wasm memory, repacked for the CPU kernels (row chunks at a time, so
 // the transient copy stays small), or copied from a cached packed image of an earlier load (cpu/packed-image.ts),
-// which skips the repack; any damage in the image falls back to repacking from the file. Norms stay JS arrays; the per-layer-embedding table stays in the file (rows are
+// which skips the repack; any damage in the image falls back to repacking from the file. Norm weights are f32 in
+// wasm memory too (addresses: the small ops read them there); the per-layer-embedding table stays in the file (rows are
 // read per token, never into wasm memory), and the token embedding is read back from the packed tied head.
 import { dequantize } from '../gguf/dequantize.js';
 import { GgufError } from '../gguf/errors.js';
@@ -51,30 +52,31 @@ export interface PackedCacheReport {
 }
 
 export interface CpuLayerWeights {
-  readonly attnNorm: Float32Array;
+  readonly attnNorm: number;
   readonly q: WasmWeight;
   readonly k: WasmWeight | undefined;
   readonly v: WasmWeight | undefined;
-  readonly qNorm: Float32Array;
-  readonly kNorm: Float32Array | undefined;
+  readonly qNorm: number;
+  readonly kNorm: number | undefined;
   readonly o: WasmWeight;
-  readonly postAttnNorm: Float32Array;
-  readonly ffnNorm: Float32Array;
+  readonly postAttnNorm: number;
+  readonly ffnNorm: number;
   readonly gate: WasmWeight;
   readonly up: WasmWeight;
   readonly down: WasmWeight;
-  readonly postFfnNorm: Float32Array;
+  readonly postFfnNorm: number;
   readonly pleGate: WasmWeight | undefined;
   readonly pleProj: WasmWeight | undefined;
-  readonly plePostNorm: Float32Array | undefined;
+  readonly plePostNorm: number | undefined;
 }
 
 export interface CpuWeights {
   readonly layers: readonly CpuLayerWeights[];
   readonly output: WasmWeight;
-  readonly outputNorm: Float32Array;
+  /** Norm weights: addresses of f32 vectors in wasm memory. */
+  readonly outputNorm: number;
   readonly pleModelProj: WasmWeight | undefined;
-  readonly pleProjNorm: Float32Array | undefined;
+  readonly pleProjNorm: number | undefined;
   /** Row `token` of token_embd, unscaled. */
   embeddingRow(token: number): Promise<Float32Array>;
   /** Row `token` of per_layer_token_embd ([L*P]), unscaled; read from the file. */
@@ -127,7 +129,8 @@ export async function loadCpuWeights(
   };
   const vector = async (name: string) => {
     const t = must(name);
-    return dequantize(t.type, await readTensorBytes(source, header, t), t.elementCount, undefined, t.name);
+    const values = dequantize(t.type, await readTensorBytes(source, header, t), t.elementCount, undefined, t.name);
+    return kernels.uploadF32(values);
   };
   const matrix = async (name: string): Promise<WasmWeight> => {
     const t = must(name);
@@ -177,6 +180,7 @@ export async function loadCpuWeights(
     if (t.name === 'token_embd.weight' && byName.has('output.weight')) continue;
     total += Math.ceil(t.dims[1] / 4) * (t.dims[0] / 32) * BLOCK_BYTES[layoutFormatOf(t.type)] + 16;
   }
+  for (const t of header.tensors) if (t.dims.length === 1) total += 4 * Math.max(t.elementCount, 4) + 16; // norms
   kernels.arena.reserve(total);
 
   const layers: CpuLayerWeights[] = [];

@@ -1,15 +1,17 @@
 // The Gemma 4 forward pass on the CPU (spec gemma4-architecture.md §3), config-driven like the reference:
 // sliding/full layers, GQA, KV-shared layers reading their source layer's cache, the §3.5 skip of shared layers
 // for rows whose logits are not wanted, per-layer embeddings read per token from the file, layer scalars.
-// Products run in wasm (cpu/products.ts); the small per-row ops in TypeScript (cpu/small-ops.ts).
+// Everything runs in wasm over one memory: the products (cpu/products.ts, split over threads) and the small per-row
+// ops (cpu/wasm-small-ops.ts; attention split over threads by heads). The KV caches live in wasm memory too.
 import { yieldToEvents } from './yield-to-events.js';
 import type { ByteSource, GgufHeader } from '../gguf/types.js';
 import type { GemmaConfig } from '../model/config.js';
 import { loadCpuWeights, type CpuWeights, type PackedCacheOptions } from './cpu-weights.js';
 import { createProducts, type ProductOptions, type Products } from './products.js';
 import { createThreadedProducts, type SpawnWorker } from './threads.js';
-import { addRmsNorm, attendInto, createKvRing, gegluInto, gelu, rmsNormInto, ropeInto, softcapInto, type KvRing } from './small-ops.js';
 import type { WasmWeight } from './wasm-kernels.js';
+import { fillRopeTables, WasmSmallOps } from './wasm-small-ops.js';
+import { ATTEND_PARAM_INTS } from './wat/small-ops-wat.js';
 
 export interface CpuForwardOptions extends ProductOptions {
   /** Positions the full-attention caches hold (default: the model's context length, capped at 4096). */
@@ -23,6 +25,8 @@ export interface CpuForwardOptions extends ProductOptions {
   readonly callerWorks?: boolean;
   /** A cache of the repacked weights (a second load copies them instead of repacking); see cpu-weights.ts. */
   readonly packedCache?: PackedCacheOptions;
+  /** Threads: row groups per chunk of work (benchmarks; default in cpu/threads.ts). */
+  readonly chunkGroups?: number;
 }
 
 /** Whether this context can share wasm memory between threads (cross-origin isolated pages, Node). */
@@ -36,6 +40,21 @@ export interface CpuRunOptions {
   readonly skipSharedLayersForUnusedRows?: boolean;
   /** Checked between prefill chunks: when set, the run stops there (length counts the chunks that ran). */
   readonly signal?: { readonly aborted: boolean };
+}
+
+/** One layer's KV cache in wasm memory: `capacity` rows of [numKvHeads * headDim] f32, position p at row p. */
+interface KvCache {
+  readonly keys: number;
+  readonly values: number;
+  readonly capacity: number;
+  readonly width: number;
+}
+
+/** RoPE tables of one inverse-frequency vector for the chunk's positions: [chunk, headDim / 2] cos and sin. */
+interface RopeTables {
+  readonly cos: number;
+  readonly sin: number;
+  readonly half: number;
 }
 
 interface Buffers {
@@ -60,9 +79,13 @@ export class CpuForward {
   aborted = false;
   readonly contextLength: number;
   private readonly chunk: number;
-  private readonly caches: (KvRing | undefined)[];
+  private readonly caches: (KvCache | undefined)[];
   private readonly buf: Buffers;
-  private readonly scores: Float64Array;
+  private readonly ops: WasmSmallOps;
+  private readonly rope = new Map<Float32Array, RopeTables>();
+  /** Attention scratch: [max heads, contextLength] f32 scores, and its parameter block. */
+  private readonly scores: number;
+  private readonly attnParams: number;
 
   private constructor(
     readonly config: GemmaConfig,
@@ -75,14 +98,25 @@ export class CpuForward {
     const C = this.chunk;
     // Sliding layers keep every position too (not a window + chunk ring): the position can then move back
     // anywhere for prefix reuse. E2B at 4096 positions: 12 sliding caches x 2 x 256 x 4 B x 4096 = 100 MB.
-    this.caches = config.layers.map((l) => (l.ownsKv ? createKvRing(this.contextLength, l.numKvHeads * l.headDim) : undefined));
+    const arena = products.arena;
+    const f = (n: number) => arena.alloc(4 * Math.max(n, 4));
+    this.caches = config.layers.map((l) => {
+      if (!l.ownsKv) return undefined;
+      const width = l.numKvHeads * l.headDim;
+      return { keys: f(this.contextLength * width), values: f(this.contextLength * width), capacity: this.contextLength, width };
+    });
+    for (const l of config.layers) {
+      const half = l.ropeInvFreq.length;
+      if (!this.rope.has(l.ropeInvFreq)) this.rope.set(l.ropeInvFreq, { cos: f(C * half), sin: f(C * half), half });
+    }
+    this.scores = f(Math.max(...config.layers.map((l) => l.numHeads)) * this.contextLength);
+    this.attnParams = f(ATTEND_PARAM_INTS);
+    this.ops = new WasmSmallOps(products.kernels);
     const H = config.hiddenSize;
     const maxQ = Math.max(...config.layers.map((l) => l.numHeads * l.headDim));
     const maxKv = Math.max(...config.layers.map((l) => l.numKvHeads * l.headDim));
     const maxF = Math.max(...config.layers.map((l) => l.ffnWidth));
     const LP = config.numLayers * config.pleWidth;
-    const arena = products.arena;
-    const f = (n: number) => arena.alloc(4 * Math.max(n, 4));
     this.buf = {
       hidden: f(C * H),
       a: f(C * H),
@@ -98,7 +132,6 @@ export class CpuForward {
       logits: f(config.vocabSize),
     };
     products.reserve(C * Math.max(H, maxQ, maxF, LP));
-    this.scores = new Float64Array(this.contextLength);
   }
 
   static async load(source: ByteSource, header: GgufHeader, config: GemmaConfig, options: CpuForwardOptions = {}): Promise<CpuForward> {
@@ -167,24 +200,25 @@ export class CpuForward {
     const b = this.buf;
 
     // §3.1 embeddings (scaled) and §3.2 per-layer inputs, for every row.
+    const ops = this.ops;
     const embRows = await Promise.all(tokens.map((t) => W.embeddingRow(t)));
     const pleRows = P > 0 ? await Promise.all(tokens.map((t) => W.pleRow(t))) : [];
-    let hidden = view(b.hidden, M * H);
-    for (let m = 0; m < M; m++) for (let i = 0; i < H; i++) hidden[m * H + i] = embRows[m][i] * cfg.embedScale;
+    const hidden = view(b.hidden, M * H);
+    for (let m = 0; m < M; m++) hidden.set(embRows[m], m * H);
+    ops.scale(b.hidden, M * H, cfg.embedScale);
+    for (const [invFreq, t] of this.rope) fillRopeTables(view(t.cos, M * t.half), view(t.sin, M * t.half), start, M, invFreq);
     if (P > 0) {
       this.products.prepare(b.hidden, M, H);
       this.products.run([W.pleModelProj!], [b.ple]);
+      ops.scale(b.ple, M * L * P, 1 / Math.sqrt(H));
+      ops.rmsNormRows(b.ple, b.ple, M * L, P, W.pleProjNorm!, eps);
       const c = view(b.ple, M * L * P);
       const pl = view(b.pleIn, M * L * P);
-      const inv = 1 / Math.sqrt(H);
       const rowScale = Math.sqrt(P);
       for (let m = 0; m < M; m++) {
-        for (let s = 0; s < L; s++) {
-          const o = m * L * P + s * P;
-          for (let k = 0; k < P; k++) c[o + k] *= inv;
-          rmsNormInto(c, o, c, o, P, W.pleProjNorm, eps);
-          for (let k = 0; k < P; k++) pl[o + k] = (c[o + k] + pleRows[m][s * P + k] * rowScale) * Math.SQRT1_2;
-        }
+        const row = pleRows[m];
+        const o = m * L * P;
+        for (let k = 0; k < L * P; k++) pl[o + k] = (c[o + k] + row[k] * rowScale) * Math.SQRT1_2;
       }
     }
 
@@ -202,15 +236,12 @@ export class CpuForward {
     this.length = start + M;
 
     const rows = want === 'all' ? [...Array(M).keys()] : want === 'last' ? [M - 1] : [];
-    hidden = view(b.hidden, M * H);
     for (const r of rows) {
-      const a = view(b.a, H);
-      rmsNormInto(a, 0, hidden, r * H, H, W.outputNorm, eps);
+      ops.rmsNormRows(b.a, b.hidden + 4 * r * H, 1, H, W.outputNorm, eps);
       this.products.prepare(b.a, 1, H);
       this.products.run([W.output], [b.logits]);
-      const z = Float32Array.from(view(b.logits, cfg.vocabSize));
-      softcapInto(z, cfg.finalLogitSoftcap);
-      out.push(z);
+      ops.softcap(b.logits, cfg.vocabSize, cfg.finalLogitSoftcap);
+      out.push(Float32Array.from(view(b.logits, cfg.vocabSize)));
     }
   }
 
@@ -225,21 +256,18 @@ export class CpuForward {
     const eps = cfg.rmsNormEps;
     const { headDim: hd, numHeads, numKvHeads } = layer;
     const qw = numHeads * hd;
-    const kvw = numKvHeads * hd;
     const F = layer.ffnWidth;
-    const arena = this.products.arena;
     const pr = this.products;
+    const ops = this.ops;
     const b = this.buf;
     const hp = b.hidden + 4 * r0 * H;
-    const hidden = arena.f32(hp, n * H);
     const run = (x: number, K: number, ws: WasmWeight[], ys: number[]) => {
       pr.prepare(x, n, K);
       pr.run(ws, ys);
     };
 
     // Attention block.
-    let a = arena.f32(b.a, n * H);
-    for (let m = 0; m < n; m++) rmsNormInto(a, m * H, hidden, m * H, H, lw.attnNorm, eps);
+    ops.rmsNormRows(b.a, hp, n, H, lw.attnNorm, eps);
     const cache = this.caches[layer.kvSourceLayer]!;
     // No attn_v (gguf-gemma4.md, "optional everywhere"): V is the K projection before k_norm, so V reads b.k,
     // which k_norm below leaves untouched (it normalizes into the cache).
@@ -247,55 +275,52 @@ export class CpuForward {
     if (layer.ownsKv && lw.v) run(b.a, H, [lw.q, lw.k!, lw.v], [b.q, b.k, b.v]);
     else if (layer.ownsKv) run(b.a, H, [lw.q, lw.k!], [b.q, b.k]);
     else run(b.a, H, [lw.q], [b.q]);
-    const q = arena.f32(b.q, n * qw);
-    for (let m = 0; m < n; m++) {
-      const pos = start + r0 + m;
-      for (let h = 0; h < numHeads; h++) rmsNormInto(q, m * qw + h * hd, q, m * qw + h * hd, hd, lw.qNorm, eps);
-      ropeInto(q, m * qw, numHeads, hd, pos, layer.ropeInvFreq);
-      if (layer.ownsKv) {
-        const k = arena.f32(b.k, n * kvw);
-        const v = arena.f32(vPtr, n * kvw);
-        const slot = (pos % cache.capacity) * cache.width;
-        for (let h = 0; h < numKvHeads; h++) {
-          rmsNormInto(cache.keys, slot + h * hd, k, m * kvw + h * hd, hd, lw.kNorm, eps);
-          rmsNormInto(cache.values, slot + h * hd, v, m * kvw + h * hd, hd, undefined, eps);
-        }
-        ropeInto(cache.keys, slot, numKvHeads, hd, pos, layer.ropeInvFreq);
-      }
+    const rope = this.rope.get(layer.ropeInvFreq)!;
+    const cos = rope.cos + 4 * r0 * rope.half;
+    const sin = rope.sin + 4 * r0 * rope.half;
+    ops.rmsNormRows(b.q, b.q, n * numHeads, hd, lw.qNorm, eps);
+    ops.ropeRows(b.q, n, numHeads, hd, cos, sin);
+    const pos0 = start + r0;
+    if (layer.ownsKv) {
+      // Rows of this chunk go to cache rows pos0 .. pos0 + n - 1 (run() keeps positions below the capacity).
+      const at = 4 * pos0 * cache.width;
+      ops.rmsNormRows(cache.keys + at, b.k, n * numKvHeads, hd, lw.kNorm!, eps);
+      ops.rmsNormRows(cache.values + at, vPtr, n * numKvHeads, hd, 0, eps);
+      ops.ropeRows(cache.keys + at, n, numKvHeads, hd, cos, sin);
     }
-    const attn = arena.f32(b.attn, n * qw);
-    for (let m = 0; m < n; m++) {
-      attendInto(attn, m * qw, q, m * qw, start + r0 + m, cache, numHeads, numKvHeads, hd, layer.window, this.scores);
-    }
+    ops.writeAttendParams(this.attnParams, {
+      out: b.attn,
+      q: b.q,
+      rows: n,
+      pos0,
+      keys: cache.keys,
+      values: cache.values,
+      width: cache.width,
+      heads: numHeads,
+      kvHeads: numKvHeads,
+      headDim: hd,
+      window: layer.window,
+      scores: this.scores,
+      scoreStride: this.contextLength,
+    });
+    pr.attend(this.attnParams, numHeads);
     run(b.attn, qw, [lw.o], [b.b]);
-    let bv = arena.f32(b.b, n * H);
-    for (let m = 0; m < n; m++) addRmsNorm(hidden, m * H, bv, m * H, H, lw.postAttnNorm, eps);
+    ops.addRmsNormRows(hp, b.b, n, H, lw.postAttnNorm, eps);
 
-    // MLP block.
-    a = arena.f32(b.a, n * H);
-    for (let m = 0; m < n; m++) rmsNormInto(a, m * H, hidden, m * H, H, lw.ffnNorm, eps);
+    // MLP block (the layer scalar joins the block's last residual add).
+    const s = cfg.layerScalars[index];
+    ops.rmsNormRows(b.a, hp, n, H, lw.ffnNorm, eps);
     run(b.a, H, [lw.gate, lw.up], [b.gate, b.up]);
-    const g = arena.f32(b.gate, n * F);
-    const u = arena.f32(b.up, n * F);
-    gegluInto(g, 0, u, 0, n * F);
+    ops.gegluRows(b.gate, b.up, 1, n * F);
     run(b.gate, F, [lw.down], [b.b]);
-    bv = arena.f32(b.b, n * H);
-    for (let m = 0; m < n; m++) addRmsNorm(hidden, m * H, bv, m * H, H, lw.postFfnNorm, eps);
+    ops.addRmsNormRows(hp, b.b, n, H, lw.postFfnNorm, eps, P > 0 ? 1 : s);
 
-    // Per-layer-input block.
+    // Per-layer-input block: gelu(gate) times this layer's slice of the per-layer inputs.
     if (P > 0) {
       run(hp, H, [lw.pleGate!], [b.ple]);
-      const pg = arena.f32(b.ple, n * P);
-      const pl = arena.f32(b.pleIn, (r0 + n) * L * P);
-      for (let m = 0; m < n; m++) {
-        const src = (r0 + m) * L * P + index * P;
-        for (let k = 0; k < P; k++) pg[m * P + k] = gelu(pg[m * P + k]) * pl[src + k];
-      }
+      ops.gegluRows(b.ple, b.pleIn + 4 * (r0 * L * P + index * P), n, P, L * P);
       run(b.ple, P, [lw.pleProj!], [b.b]);
-      bv = arena.f32(b.b, n * H);
-      for (let m = 0; m < n; m++) addRmsNorm(hidden, m * H, bv, m * H, H, lw.plePostNorm!, eps);
+      ops.addRmsNormRows(hp, b.b, n, H, lw.plePostNorm!, eps, s);
     }
-    const s = cfg.layerScalars[index];
-    if (s !== 1) for (let i = 0; i < n * H; i++) hidden[i] *= s;
   }
 }

@@ -19,6 +19,8 @@ export interface Products {
   prepare(x: number, M: number, K: number): void;
   /** ys[i] = ws[i] x for the prepared x. */
   run(ws: readonly WasmWeight[], ys: readonly number[]): void;
+  /** Attention for the parameter block at `params` (cpu/wasm-small-ops.ts), heads split over the threads. */
+  attend(params: number, heads: number): void;
 }
 
 export async function createProducts(options: ProductOptions = {}): Promise<Products> {
@@ -34,6 +36,9 @@ export async function createProducts(options: ProductOptions = {}): Promise<Prod
     prepare: (x, M, K) => kernels.prepare(x, M, K, mode),
     run(ws, ys) {
       for (let i = 0; i < ws.length; i++) kernels.matvec(ws[i], ys[i]);
+    },
+    attend(params, heads) {
+      kernels.exports.attend_job(params, 0, 0, 0, 0, 0, 0, heads, 0, 0);
     },
   };
 }

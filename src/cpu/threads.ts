@@ -18,16 +18,19 @@ export interface ThreadOptions extends ProductOptions {
   readonly spawn: SpawnWorker;
   /** Tests: false leaves every chunk to the helpers (proves they compute), default true. */
   readonly callerWorks?: boolean;
+  /** Row groups (4 rows each) per chunk of a product (default CHUNK_GROUPS; benchmarks vary it). */
+  readonly chunkGroups?: number;
 }
 
 // Control block (Int32 slots): 0 generation, 1 command (0 run, 1 exit), 2 job count, 3 chunks done, 4 ticket,
-// 5/6 total chunks of even/odd epochs, 7 chunks run by helpers so far (statistics), 8 epoch, 9 groups per chunk.
-// Jobs from slot 16, JOB_INTS each: kernel id, w, x, xs, xsum, y, K, g0, g1, M, stride, first chunk.
+// 5/6 total chunks of even/odd epochs, 7 chunks run by helpers so far (statistics), 8 epoch.
+// Jobs from slot 16, JOB_INTS each: kernel id, w, x, xs, xsum, y, K, g0, g1, M, stride, first chunk, groups per
+// chunk. A product's groups are 4-row groups; attention (attend_job, the same argument shape) hands out heads.
 // Work is handed out in chunks of row groups from a shared ticket counter (not fixed slices), so a helper the OS
 // deschedules (more threads than free cores) delays a product by one chunk, not by its whole share. A ticket is
 // (epoch << 19) | chunk index: a thread holding a ticket drawn for an earlier job list sees the epoch differ (or its
 // index past that list's total) and takes nothing, even when it was descheduled across a whole publish.
-const JOB_INTS = 12;
+const JOB_INTS = 13;
 const MAX_JOBS = 8;
 const HEADER_INTS = 16;
 const CTRL_INTS = HEADER_INTS + MAX_JOBS * JOB_INTS;
@@ -39,6 +42,7 @@ const EPOCH_MASK = 0xfff;
 const KERNEL_NAMES = [
   'matvec_q4s_int', 'matvec_q4o_int', 'matvec_i8_int', 'matvec_i8o_int', 'matvec_i8g16_int',
   'matvec_q4s_f32', 'matvec_q4o_f32', 'matvec_i8_f32', 'matvec_i8o_f32', 'matvec_i8g16_f32', 'matvec_f32_f32',
+  'attend_job',
 ];
 
 interface WorkerInit {
@@ -63,10 +67,10 @@ function drainChunks(c: Int32Array, fns: ((...a: number[]) => void)[]): number {
     const total = Atomics.load(c, 5 + (epoch & 1));
     if (Atomics.load(c, 8) !== epoch || i >= total) return ran;
     let j = c[2] - 1;
-    while (c[16 + 12 * j + 11] > i) j--;
-    const o = 16 + 12 * j;
-    const g0 = c[o + 7] + (i - c[o + 11]) * c[9];
-    const g1 = Math.min(g0 + c[9], c[o + 8]);
+    while (c[16 + 13 * j + 11] > i) j--;
+    const o = 16 + 13 * j;
+    const g0 = c[o + 7] + (i - c[o + 11]) * c[o + 12];
+    const g1 = Math.min(g0 + c[o + 12], c[o + 8]);
     fns[c[o]](c[o + 1], c[o + 2], c[o + 3], c[o + 4], c[o + 5], c[o + 6], g0, g1, c[o + 9], c[o + 10]);
     ran++;
   }
@@ -78,7 +82,7 @@ function helperMain(init: WorkerInit, drain: typeof drainChunks): void {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const ex = instance.exports as Record<string, (...a: number[]) => void>;
   const fns = names.map((n) => ex[n]);
-  const c = new Int32Array(memory.buffer, ctrl, 16 + 8 * 12);
+  const c = new Int32Array(memory.buffer, ctrl, 16 + 8 * 13);
   // From generation 0, not the current one: a helper that starts after a list went out must still take part in
   // it (a caller that leaves all the work to helpers would wait forever).
   let seen = 0;
@@ -134,7 +138,6 @@ export async function createThreadedProducts(options: ThreadOptions): Promise<Th
   const module = await WebAssembly.compile(decodeBase64(KERNEL_WASM_BASE64[relaxed ? 'relaxedShared' : 'simdShared']));
   const ctrl = arena.alloc(4 * CTRL_INTS);
   const c = new Int32Array(arena.memory.buffer, ctrl, CTRL_INTS);
-  c[9] = CHUNK_GROUPS;
   let epoch = 0;
   const workers: ReturnType<SpawnWorker>[] = [];
   for (let i = 1; i < threads; i++) {
@@ -144,8 +147,34 @@ export async function createThreadedProducts(options: ThreadOptions): Promise<Th
   const mode = options.activations ?? 'int8';
   const ids = new Map(KERNEL_NAMES.map((n, i) => [n, i]));
   const callerWorks = options.callerWorks ?? true;
+  const chunkGroups = options.chunkGroups ?? CHUNK_GROUPS;
   const fns = KERNEL_NAMES.map((n) => (...args: number[]) => kernels.call(n, args));
   let closed = false;
+
+  /** Publishes one job list (<= MAX_JOBS jobs, args as kernelArgs gives them) and works on it until all is done. */
+  const publish = (jobs: { id: number; args: readonly number[]; perChunk: number }[]) => {
+    if (closed) throw new Error('threaded products used after close()');
+    // Every chunk of the previous list is done, so nobody holds a valid ticket: rewrite, then open a new epoch.
+    epoch = (epoch + 1) & EPOCH_MASK;
+    let chunks = 0;
+    jobs.forEach((job, j) => {
+      c.set([job.id, ...job.args, chunks, job.perChunk], HEADER_INTS + JOB_INTS * j);
+      chunks += Math.ceil((job.args[7] - job.args[6]) / job.perChunk);
+    });
+    if (chunks >= 1 << (EPOCH_SHIFT - 1)) throw new RangeError(`a product list of ${chunks} chunks is too large for the ticket counter`);
+    c[2] = jobs.length;
+    Atomics.store(c, 5 + (epoch & 1), chunks);
+    Atomics.store(c, 3, 0);
+    Atomics.store(c, 8, epoch);
+    Atomics.store(c, 4, epoch << EPOCH_SHIFT);
+    Atomics.add(c, 0, 1);
+    Atomics.notify(c, 0);
+    const mine = callerWorks ? drainChunks(c, fns) : 0;
+    if (mine > 0) Atomics.add(c, 3, mine);
+    while (Atomics.load(c, 3) !== chunks) {
+      // spin: helpers finish their last chunk within microseconds
+    }
+  };
 
   return {
     arena,
@@ -155,31 +184,18 @@ export async function createThreadedProducts(options: ThreadOptions): Promise<Th
     reserve: (elements) => kernels.reserve(elements),
     prepare: (x, M, K) => kernels.prepare(x, M, K, mode),
     run(ws: readonly WasmWeight[], ys: readonly number[]) {
-      if (closed) throw new Error('threaded products used after close()');
       for (let start = 0; start < ws.length; start += MAX_JOBS) {
-        const part = ws.slice(start, start + MAX_JOBS);
-        // Every chunk of the previous list is done, so nobody holds a valid ticket: rewrite, then open a new epoch.
-        epoch = (epoch + 1) & EPOCH_MASK;
-        let chunks = 0;
-        part.forEach((w, j) => {
-          const a = kernels.kernelArgs(w, ys[start + j]);
-          c.set([ids.get(a.name)!, ...a.args, chunks], HEADER_INTS + JOB_INTS * j);
-          chunks += Math.ceil(w.groups / CHUNK_GROUPS);
-        });
-        if (chunks >= 1 << (EPOCH_SHIFT - 1)) throw new RangeError(`a product list of ${chunks} chunks is too large for the ticket counter`);
-        c[2] = part.length;
-        Atomics.store(c, 5 + (epoch & 1), chunks);
-        Atomics.store(c, 3, 0);
-        Atomics.store(c, 8, epoch);
-        Atomics.store(c, 4, epoch << EPOCH_SHIFT);
-        Atomics.add(c, 0, 1);
-        Atomics.notify(c, 0);
-        const mine = callerWorks ? drainChunks(c, fns) : 0;
-        if (mine > 0) Atomics.add(c, 3, mine);
-        while (Atomics.load(c, 3) !== chunks) {
-          // spin: helpers finish their last chunk within microseconds
-        }
+        publish(
+          ws.slice(start, start + MAX_JOBS).map((w, j) => {
+            const a = kernels.kernelArgs(w, ys[start + j]);
+            return { id: ids.get(a.name)!, args: a.args, perChunk: chunkGroups };
+          }),
+        );
       }
+    },
+    attend(params: number, heads: number) {
+      // One head per chunk: a head is 10-100 us of work at decode, and heads are few (8 on E2B).
+      publish([{ id: ids.get('attend_job')!, args: [params, 0, 0, 0, 0, 0, 0, heads, 0, 0], perChunk: 1 }]);
     },
     helperChunks: () => Atomics.load(c, 7),
     close() {

@@ -178,6 +178,18 @@ export class CpuKernels {
     return { name: `matvec_${w.format}_f32`, args: [w.ptr, p.x, 0, sums, y, p.K, g0, g1, p.M, stride] };
   }
 
+  /** The module's exports (the small ops' wrapper, cpu/wasm-small-ops.ts, calls them directly). */
+  get exports(): KernelExports {
+    return this.ex;
+  }
+
+  /** Copies f32 values (norm weights) into wasm memory; returns their address. */
+  uploadF32(values: Float32Array): number {
+    const ptr = this.arena.alloc(4 * Math.max(values.length, 4));
+    this.arena.f32(ptr, values.length).set(values);
+    return ptr;
+  }
+
   /** Calls a kernel export by name (threads.ts). */
   call(name: string, args: readonly number[]): void {
     this.ex[name](...args);

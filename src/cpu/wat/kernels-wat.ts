@@ -5,6 +5,8 @@
 // four rows interleaved per 32-column block, so one activation load serves four rows and the four per-row sums
 // leave through one 4x4 transpose-add.
 
+import { smallOpsText } from './small-ops-wat.js';
+
 export interface KernelVariant {
   /** Use i32x4.relaxed_dot_i8x16_i7x16_add_s for 4-bit codes (else i16 dot products, plain SIMD). */
   readonly relaxed: boolean;
@@ -357,6 +359,7 @@ export function kernelModuleText(variant: KernelVariant): string {
   ${quantizeRows()}
   ${sumRows()}
   ${streamRead()}
+  ${smallOpsText()}
 )`;
 }
 
