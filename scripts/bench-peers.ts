@@ -1,0 +1,231 @@
+// npm run bench:peers [-- --models e2b-q4_0,e2b-q4_k_m[,e4b-q4_0] --reps 3 --isolated both|true|false
+//   --prompt 64 --decode 32 --threads 2 --ctx 1024 --shard-mb 1024 --timeout-s 1200 --json out.json]
+// Our CPU path against llama.cpp compiled to wasm (@wllama/wllama) on the same generated file, in the same headless
+// Chromium, one after the other: the page cross-origin isolated (both may use threads) and not (wllama falls back to
+// its single-thread build, ours to one worker). Ours runs through the harness page's benchCpu (as bench:cpu does),
+// wllama through its benchWllama on gguf-split shards of the file (wllama takes at most 2 GB per file). Each run gets
+// a fresh tab, so one engine's memory is gone before the other loads; the order alternates between repetitions.
+// Prints every run and the medians as JSON, then a Markdown table with ours/wllama for decode and prefill.
+import { mkdir } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Page } from 'playwright-core';
+import { ensureBenchModel } from './bench-models.js';
+import { startHarness, type Harness } from './browser-harness.js';
+import { peersPrompt } from './bench/peers-prompt.js';
+import { splitGgufFile } from './gguf-split.js';
+
+type Engine = 'ours' | 'wllama';
+
+interface Run {
+  model: string;
+  engine: Engine;
+  isolated: boolean;
+  rep: number;
+  ok: boolean;
+  error?: string;
+  /** What the page reported (globalThis.crossOriginIsolated), next to what was asked for. */
+  pageIsolated?: boolean;
+  threads?: number;
+  decodeTokensPerSecond?: number;
+  prefillTokensPerSecond?: number;
+  loadSeconds?: number;
+  promptTokens?: number;
+  decodeTokens?: number;
+  detail: Record<string, unknown>;
+}
+
+interface Summary {
+  model: string;
+  isolated: boolean;
+  engine: Engine;
+  runs: number;
+  failed?: string;
+  threads?: number;
+  promptTokens?: number;
+  decodeTokensPerSecond?: number;
+  prefillTokensPerSecond?: number;
+  loadSeconds?: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+type PageHarness = {
+  benchCpu(url: string, o: unknown): Promise<Record<string, unknown>>;
+  benchWllama(urls: string[], o: unknown): Promise<Record<string, unknown>>;
+};
+
+/** One engine, one model, in a fresh tab; a crash, a hang past the limit or a thrown error becomes a failed run. */
+async function runOnce(h: Harness, engine: Engine, shardPaths: readonly string[], o: object, wllamaExtra: object, timeoutMs: number, log: (t: string) => void) {
+  const page: Page = await h.context.newPage();
+  page.on('console', (m) => /error|abort|fail/i.test(m.text()) && log(`[page ${engine}] ${m.text()}`));
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await page.goto(`${h.appUrl}/e2e/pages/harness.html`);
+    await page.waitForFunction(() => document.title === 'ready');
+    const crashed = new Promise<never>((_, reject) => page.once('crash', () => reject(new Error('the tab crashed (out of memory?)'))));
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no result within ${timeoutMs / 1000} s`)), timeoutMs);
+    });
+    const work =
+      engine === 'ours'
+        ? page.evaluate(([url, opts]) => (window as never as { harness: PageHarness }).harness.benchCpu(url, opts), [`${h.files.url}/model.gguf`, o] as const)
+        : page.evaluate(
+            ([urls, opts]) => (window as never as { harness: PageHarness }).harness.benchWllama(urls, opts),
+            [shardPaths.map((p) => `${h.files.url}/shards/${basename(p)}`), { ...o, ...wllamaExtra }] as const,
+          );
+    return await Promise.race([work, crashed, timedOut]);
+  } catch (e) {
+    return { ok: false, error: (e as Error).message.split('\n')[0] };
+  } finally {
+    clearTimeout(timer);
+    await page.close().catch(() => undefined);
+  }
+}
+
+function toRun(model: string, engine: Engine, isolated: boolean, rep: number, r: Record<string, unknown>): Run {
+  const num = (k: string) => (typeof r[k] === 'number' ? (r[k] as number) : undefined);
+  if (r.ok === false) return { model, engine, isolated, rep, ok: false, error: String(r.error), detail: r };
+  return {
+    model,
+    engine,
+    isolated,
+    pageIsolated: r.crossOriginIsolated === true,
+    rep,
+    ok: true,
+    threads: num('threads'),
+    decodeTokensPerSecond: num('decodeTokensPerSecond'),
+    prefillTokensPerSecond: num('prefillTokensPerSecond'),
+    loadSeconds: (num('loadMs') ?? NaN) / 1000,
+    promptTokens: num('promptTokens'),
+    decodeTokens: num('decodeTokens'),
+    detail: r,
+  };
+}
+
+function summarize(runs: readonly Run[]): Summary[] {
+  const out: Summary[] = [];
+  for (const key of new Set(runs.map((r) => `${r.model}|${r.isolated}|${r.engine}`))) {
+    const group = runs.filter((r) => `${r.model}|${r.isolated}|${r.engine}` === key);
+    const ok = group.filter((r) => r.ok);
+    const { model, isolated, engine } = group[0];
+    if (!ok.length) {
+      out.push({ model, isolated, engine, runs: group.length, failed: group[0].error });
+      continue;
+    }
+    const m = (f: (r: Run) => number | undefined) => median(ok.map((r) => f(r) ?? NaN));
+    out.push({
+      model,
+      isolated,
+      engine,
+      runs: ok.length,
+      threads: ok[0].threads,
+      promptTokens: ok[0].promptTokens,
+      decodeTokensPerSecond: m((r) => r.decodeTokensPerSecond),
+      prefillTokensPerSecond: m((r) => r.prefillTokensPerSecond),
+      loadSeconds: m((r) => r.loadSeconds),
+    });
+  }
+  return out;
+}
+
+export function markdownTable(summary: readonly Summary[]): string {
+  const f = (v: number | undefined, d = 2) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(d));
+  const lines = [
+    '| model | page | ours threads | wllama threads | ours decode tok/s | wllama decode tok/s | decode ours/wllama | ours prefill tok/s | wllama prefill tok/s | prefill ours/wllama | ours load s | wllama load s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  const notes: string[] = [];
+  for (const key of new Set(summary.map((s) => `${s.model}|${s.isolated}`))) {
+    const [model, isolated] = key.split('|');
+    const ours = summary.find((s) => `${s.model}|${s.isolated}` === key && s.engine === 'ours');
+    const peer = summary.find((s) => `${s.model}|${s.isolated}` === key && s.engine === 'wllama');
+    // A failed engine shows its reason once, in the decode column.
+    const cell = (s: Summary | undefined, v: number | undefined, d = 2) => (!s ? 'not run' : s.failed ? '-' : f(v, d));
+    const decode = (s: Summary | undefined) => (s?.failed ? `failed: ${s.failed.replace(/\|/g, '/')}` : cell(s, s?.decodeTokensPerSecond));
+    const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${f(a / b)}x` : '-');
+    lines.push(
+      `| ${model} | ${isolated === 'true' ? 'cross-origin isolated' : 'not isolated'} | ${cell(ours, ours?.threads, 0)} | ${cell(peer, peer?.threads, 0)} | ` +
+        `${decode(ours)} | ${decode(peer)} | ${ratio(ours?.decodeTokensPerSecond, peer?.decodeTokensPerSecond)} | ` +
+        `${cell(ours, ours?.prefillTokensPerSecond)} | ${cell(peer, peer?.prefillTokensPerSecond)} | ${ratio(ours?.prefillTokensPerSecond, peer?.prefillTokensPerSecond)} | ` +
+        `${cell(ours, ours?.loadSeconds, 1)} | ${cell(peer, peer?.loadSeconds, 1)} |`,
+    );
+    if (ours?.promptTokens && peer?.promptTokens && ours.promptTokens !== peer.promptTokens) {
+      notes.push(`${model}: prompt lengths differ (ours ${ours.promptTokens}, wllama ${peer.promptTokens} tokens).`);
+    }
+  }
+  return [...lines, ...(notes.length ? ['', ...notes] : [])].join('\n');
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      models: { type: 'string', default: 'e2b-q4_0,e2b-q4_k_m' },
+      reps: { type: 'string', default: '3' },
+      isolated: { type: 'string', default: 'both' },
+      engines: { type: 'string', default: 'ours,wllama' },
+      prompt: { type: 'string', default: '64' },
+      decode: { type: 'string', default: '32' },
+      threads: { type: 'string', default: '2' },
+      ctx: { type: 'string', default: '1024' },
+      'shard-mb': { type: 'string', default: '1024' },
+      'timeout-s': { type: 'string', default: '1200' },
+      json: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+    },
+  });
+  const reps = Number(values.reps);
+  const engines = values.engines!.split(',') as Engine[];
+  if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be a positive integer, got ${values.reps}`);
+  if (!engines.every((e) => e === 'ours' || e === 'wllama')) throw new Error(`--engines takes ours and/or wllama, got ${values.engines}`);
+  if (!['both', 'true', 'false'].includes(values.isolated!)) throw new Error(`--isolated takes both, true or false, got ${values.isolated}`);
+  const modes = values.isolated === 'both' ? [true, false] : [values.isolated === 'true'];
+  const o = { promptTokens: Number(values.prompt), decodeTokens: Number(values.decode), contextLength: Number(values.ctx), threads: Number(values.threads), verbose: values.verbose };
+  const log = (t: string) => console.error(t);
+  const runs: Run[] = [];
+  const shardDir = resolve('.cache/peers');
+  await mkdir(shardDir, { recursive: true });
+  for (const model of values.models!.split(',')) {
+    const path = await ensureBenchModel(model);
+    const split = await splitGgufFile(path, resolve(shardDir, basename(path, '.gguf')), Number(values['shard-mb']) * 1024 * 1024);
+    if (split.written) log(`split ${path} into ${split.paths.length} shards under ${shardDir}`);
+    const prompt = await peersPrompt(path, o.promptTokens);
+    if (prompt.tokens !== o.promptTokens) log(`warning: ${model}'s tokenizer gives a ${prompt.tokens}-token prompt, not ${o.promptTokens}`);
+    const wllamaExtra = { promptText: prompt.text, bannedTokenIds: prompt.byteTokenIds };
+    for (const isolated of modes) {
+      const h = await startHarness({ crossOriginIsolated: isolated });
+      try {
+        h.files.serve('/model.gguf', path);
+        for (const p of split.paths) h.files.serve(`/shards/${basename(p)}`, p);
+        for (let rep = 0; rep < reps; rep++) {
+          // Alternate the order so neither engine always runs on a machine the other just warmed (or heated).
+          const order = rep % 2 === 0 ? engines : [...engines].reverse();
+          for (const engine of order) {
+            const r = (await runOnce(h, engine, split.paths, o, wllamaExtra, Number(values['timeout-s']) * 1000, log)) as Record<string, unknown>;
+            const run = toRun(model, engine, isolated, rep, r);
+            runs.push(run);
+            const { detail: _detail, ...brief } = run;
+            log(JSON.stringify(brief));
+          }
+        }
+      } finally {
+        await h.close();
+      }
+    }
+  }
+  const summary = summarize(runs);
+  const report = { prompt: o.promptTokens, decode: o.decodeTokens, threadsAsked: o.threads, reps, summary, runs };
+  console.log(JSON.stringify(report, null, 2));
+  if (values.json) await writeFile(values.json, JSON.stringify(report, null, 2));
+  console.log(`\n${o.promptTokens}-token prompt, ${o.decodeTokens} greedy tokens, ${o.threads} threads asked, median of ${reps} runs; headless Chromium (same browser, one tab per run)\n`);
+  console.log(markdownTable(summary));
+}
+
+main().catch((e) => {
+  console.error(`error: ${(e as Error).stack}`);
+  process.exit(1);
+});
