@@ -6,8 +6,7 @@
 // wllama through its benchWllama on gguf-split shards of the file (wllama takes at most 2 GB per file). Each run gets
 // a fresh tab, so one engine's memory is gone before the other loads; the order alternates between repetitions.
 // Prints every run and the medians as JSON, then a Markdown table with ours/wllama for decode and prefill.
-import { mkdir } from 'node:fs/promises';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
@@ -56,11 +55,11 @@ const median = (xs: number[]) => {
 
 type PageHarness = {
   benchCpu(url: string, o: unknown): Promise<Record<string, unknown>>;
-  benchWllama(urls: string[], o: unknown): Promise<Record<string, unknown>>;
+  benchWllama(shards: Array<{ url: string; size: number }>, o: unknown): Promise<Record<string, unknown>>;
 };
 
 /** One engine, one model, in a fresh tab; a crash, a hang past the limit or a thrown error becomes a failed run. */
-async function runOnce(h: Harness, engine: Engine, shardPaths: readonly string[], o: object, wllamaExtra: object, timeoutMs: number, log: (t: string) => void) {
+async function runOnce(h: Harness, engine: Engine, shards: ReadonlyArray<{ path: string; size: number }>, o: object, wllamaExtra: object, timeoutMs: number, log: (t: string) => void) {
   const page: Page = await h.context.newPage();
   page.on('console', (m) => /error|abort|fail/i.test(m.text()) && log(`[page ${engine}] ${m.text()}`));
   let timer: NodeJS.Timeout | undefined;
@@ -75,8 +74,8 @@ async function runOnce(h: Harness, engine: Engine, shardPaths: readonly string[]
       engine === 'ours'
         ? page.evaluate(([url, opts]) => (window as never as { harness: PageHarness }).harness.benchCpu(url, opts), [`${h.files.url}/model.gguf`, o] as const)
         : page.evaluate(
-            ([urls, opts]) => (window as never as { harness: PageHarness }).harness.benchWllama(urls, opts),
-            [shardPaths.map((p) => `${h.files.url}/shards/${basename(p)}`), { ...o, ...wllamaExtra }] as const,
+            ([shards, opts]) => (window as never as { harness: PageHarness }).harness.benchWllama(shards, opts),
+            [shards.map((s) => ({ url: `${h.files.url}/shards/${basename(s.path)}`, size: s.size })), { ...o, ...wllamaExtra }] as const,
           );
     return await Promise.race([work, crashed, timedOut]);
   } catch (e) {
@@ -186,6 +185,7 @@ async function main() {
   const modes = values.isolated === 'both' ? [true, false] : [values.isolated === 'true'];
   const o = { promptTokens: Number(values.prompt), decodeTokens: Number(values.decode), contextLength: Number(values.ctx), threads: Number(values.threads), verbose: values.verbose };
   const log = (t: string) => console.error(t);
+  const report = (runs: readonly Run[]) => ({ prompt: o.promptTokens, decode: o.decodeTokens, threadsAsked: o.threads, reps, summary: summarize(runs), runs });
   const runs: Run[] = [];
   const shardDir = resolve('.cache/peers');
   await mkdir(shardDir, { recursive: true });
@@ -193,6 +193,7 @@ async function main() {
     const path = await ensureBenchModel(model);
     const split = await splitGgufFile(path, resolve(shardDir, basename(path, '.gguf')), Number(values['shard-mb']) * 1024 * 1024);
     if (split.written) log(`split ${path} into ${split.paths.length} shards under ${shardDir}`);
+    const shards = await Promise.all(split.paths.map(async (p) => ({ path: p, size: (await stat(p)).size })));
     const prompt = await peersPrompt(path, o.promptTokens);
     if (prompt.tokens !== o.promptTokens) log(`warning: ${model}'s tokenizer gives a ${prompt.tokens}-token prompt, not ${o.promptTokens}`);
     const wllamaExtra = { promptText: prompt.text, bannedTokenIds: prompt.byteTokenIds };
@@ -205,11 +206,13 @@ async function main() {
           // Alternate the order so neither engine always runs on a machine the other just warmed (or heated).
           const order = rep % 2 === 0 ? engines : [...engines].reverse();
           for (const engine of order) {
-            const r = (await runOnce(h, engine, split.paths, o, wllamaExtra, Number(values['timeout-s']) * 1000, log)) as Record<string, unknown>;
+            const r = (await runOnce(h, engine, shards, o, wllamaExtra, Number(values['timeout-s']) * 1000, log)) as Record<string, unknown>;
             const run = toRun(model, engine, isolated, rep, r);
             runs.push(run);
             const { detail: _detail, ...brief } = run;
             log(JSON.stringify(brief));
+            // Written after every run, so a long benchmark that is stopped still leaves what it measured.
+            if (values.json) await writeFile(values.json, JSON.stringify(report(runs), null, 2));
           }
         }
       } finally {
@@ -217,12 +220,11 @@ async function main() {
       }
     }
   }
-  const summary = summarize(runs);
-  const report = { prompt: o.promptTokens, decode: o.decodeTokens, threadsAsked: o.threads, reps, summary, runs };
-  console.log(JSON.stringify(report, null, 2));
-  if (values.json) await writeFile(values.json, JSON.stringify(report, null, 2));
+  const final = report(runs);
+  console.log(JSON.stringify(final, null, 2));
+  if (values.json) await writeFile(values.json, JSON.stringify(final, null, 2));
   console.log(`\n${o.promptTokens}-token prompt, ${o.decodeTokens} greedy tokens, ${o.threads} threads asked, median of ${reps} runs; headless Chromium (same browser, one tab per run)\n`);
-  console.log(markdownTable(summary));
+  console.log(markdownTable(final.summary));
 }
 
 main().catch((e) => {

@@ -69,8 +69,8 @@ const harness = {
   chatBench: (url: string, options: ChatBenchOptions) => runChatBench(url, options),
   benchCpu: (url: string, options: CpuBenchOptions) => runCpuBench(url, options),
   /** npm run bench:peers: llama.cpp in wasm (wllama) on gguf-split shards; loaded only when asked for. */
-  benchWllama: async (shardUrls: string[], options: WllamaBenchOptions) =>
-    (await import('../../scripts/bench/peers-wllama-run.js')).runWllamaBench(shardUrls, options),
+  benchWllama: async (shards: Array<{ url: string; size: number }>, options: WllamaBenchOptions) =>
+    (await import('../../scripts/bench/peers-wllama-run.js')).runWllamaBench(shards, options),
   kernelBench: (options: KernelBenchOptions) => runKernelBench(options),
   /** The engine itself, for tests that script it with page.evaluate. */
   engine: () => (engine ??= createEngine()),

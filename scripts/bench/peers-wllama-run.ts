@@ -30,7 +30,45 @@ const describe = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}`
 /** Shard file names as wllama expects them (it orders files by these). */
 const shardName = (i: number, n: number) => `model-${String(i + 1).padStart(5, '0')}-of-${String(n).padStart(5, '0')}.gguf`;
 
-export async function runWllamaBench(shardUrls: readonly string[], o: WllamaBenchOptions) {
+/**
+ * A read-only Blob over an HTTP file, reading byte ranges on demand: wllama reads model files through
+ * Blob.slice().arrayBuffer() (its JSPI build, which Chromium runs), so it reads the same file server by range as our
+ * CPU path does. Real Blobs of the E2B shards could not be built here (fetch().blob() failed with net::ERR_FAILED
+ * in the harness's incognito-like browser context), and loadModelFromUrl would first copy every shard into OPFS.
+ */
+function rangeBlob(url: string, size: number, name: string, start = 0): Blob {
+  const view = {
+    name,
+    size,
+    type: '',
+    slice(from = 0, to = size) {
+      const a = Math.min(Math.max(0, from), size);
+      const b = Math.min(Math.max(a, to), size);
+      return rangeBlob(url, b - a, name, start + a);
+    },
+    async arrayBuffer() {
+      if (size === 0) return new ArrayBuffer(0);
+      const r = await fetch(url, { headers: { Range: `bytes=${start}-${start + size - 1}` } });
+      if (r.status !== 206) throw new Error(`reading ${url} [${start}, +${size}): HTTP ${r.status}, not 206`);
+      const buffer = await r.arrayBuffer();
+      if (buffer.byteLength !== size) throw new Error(`reading ${url} [${start}, +${size}): got ${buffer.byteLength} bytes`);
+      return buffer;
+    },
+    stream() {
+      let done = false;
+      return new ReadableStream<Uint8Array>({
+        pull: async (c) => {
+          if (done) return c.close();
+          done = true;
+          c.enqueue(new Uint8Array(await view.arrayBuffer()));
+        },
+      });
+    },
+  };
+  return view as unknown as Blob;
+}
+
+export async function runWllamaBench(shards: ReadonlyArray<{ url: string; size: number }>, o: WllamaBenchOptions) {
   const warnings: string[] = [];
   const lines: string[] = [];
   const keep = (...a: unknown[]) => {
@@ -46,15 +84,7 @@ export async function runWllamaBench(shardUrls: readonly string[], o: WllamaBenc
   let wllama: Wllama | undefined;
   const t0 = performance.now();
   try {
-    // Blobs, not loadModelFromUrl: that copies every shard into wllama's OPFS cache first.
-    const files = await Promise.all(
-      shardUrls.map(async (url, i) => {
-        const r = await fetch(url);
-        if (!r.ok) throw new Error(`fetching ${url}: HTTP ${r.status}`);
-        return new File([await r.blob()], shardName(i, shardUrls.length));
-      }),
-    );
-    const fetchMs = performance.now() - t0;
+    const files = shards.map((s, i) => rangeBlob(s.url, s.size, shardName(i, shards.length)));
     wllama = new Wllama({ default: wllamaWasmUrl }, { logger, suppressNativeLog: !o.verbose });
     await wllama.loadModel(files, {
       n_threads: o.threads,
@@ -85,9 +115,8 @@ export async function runWllamaBench(shardUrls: readonly string[], o: WllamaBenc
       threads: wllama.getNumThreads(),
       multithread: wllama.isMultithread(),
       crossOriginIsolated: globalThis.crossOriginIsolated === true,
-      shards: shardUrls.length,
+      shards: shards.length,
       fileBytes: files.reduce((s, f) => s + f.size, 0),
-      fetchMs,
       loadMs,
       promptTokens: t.prompt_n,
       ttftMs: t.prompt_ms,
