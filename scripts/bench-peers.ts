@@ -16,6 +16,9 @@ import { peersPrompt } from './bench/peers-prompt.js';
 import { splitGgufFile } from './gguf-split.js';
 import { markdownTable, summarize, type Engine, type Run } from './bench/peers-report.js';
 
+/** wllama's README: "Max file size is 2GB" (per file; split bigger models). */
+const WLLAMA_MAX_FILE_BYTES = 2 ** 31 - 1;
+
 type PageHarness = {
   benchCpu(url: string, o: unknown): Promise<Record<string, unknown>>;
   benchWllama(shards: Array<{ url: string; size: number }>, o: unknown): Promise<Record<string, unknown>>;
@@ -103,6 +106,10 @@ async function main() {
     const split = await splitGgufFile(path, resolve(shardDir, basename(path, '.gguf')), Number(values['shard-mb']) * 1024 * 1024);
     if (split.written) log(`split ${path} into ${split.paths.length} shards under ${shardDir}`);
     const shards = await Promise.all(split.paths.map(async (p) => ({ path: p, size: (await stat(p)).size })));
+    // No split can cut a tensor: E4B's per-layer-embedding table alone (2.3 GB) is a shard over wllama's 2 GB cap.
+    for (const s of shards) {
+      if (s.size > WLLAMA_MAX_FILE_BYTES) log(`warning: ${basename(s.path)} is ${(s.size / 1e9).toFixed(2)} GB, over wllama's 2 GB per file (one tensor that size)`);
+    }
     const prompt = await peersPrompt(path, o.promptTokens);
     if (prompt.tokens !== o.promptTokens) log(`warning: ${model}'s tokenizer gives a ${prompt.tokens}-token prompt, not ${o.promptTokens}`);
     const wllamaExtra = { promptText: prompt.text, bannedTokenIds: prompt.byteTokenIds };

@@ -14,7 +14,7 @@ export interface WllamaBenchOptions {
   readonly contextLength: number;
   /** Threads asked for; wllama uses one when the page cannot share memory (not cross-origin isolated). */
   readonly threads: number;
-  /** Keep llama.cpp's own log lines (the last 200 come back in `log`), to see why a load failed. */
+  /** Keep llama.cpp's info lines too (the last 200 come back in `log`); its warnings and errors are always kept. */
   readonly verbose?: boolean;
 }
 
@@ -85,7 +85,7 @@ export async function runWllamaBench(shards: ReadonlyArray<{ url: string; size: 
   const t0 = performance.now();
   try {
     const files = shards.map((s, i) => rangeBlob(s.url, s.size, shardName(i, shards.length)));
-    wllama = new Wllama({ default: wllamaWasmUrl }, { logger, suppressNativeLog: !o.verbose });
+    wllama = new Wllama({ default: wllamaWasmUrl }, { logger, suppressNativeLog: false });
     await wllama.loadModel(files, {
       n_threads: o.threads,
       n_ctx: o.contextLength,
@@ -129,7 +129,10 @@ export async function runWllamaBench(shards: ReadonlyArray<{ url: string; size: 
       log: lines,
     };
   } catch (e) {
-    return { ok: false as const, backend: 'wllama', error: describe(e), afterMs: performance.now() - t0, warnings, log: lines };
+    // A failed load can surface later as a bare abort: llama.cpp's own lines say why (e.g. the 4 GiB heap is full).
+    const why = warnings.filter((w) => /insufficient memory|failed to allocate|error loading model/i.test(w)).slice(0, 2);
+    const error = why.length ? `${why.join('; ')} (${describe(e)})` : describe(e);
+    return { ok: false as const, backend: 'wllama', error, afterMs: performance.now() - t0, warnings, log: lines };
   } finally {
     await wllama?.exit().catch(() => undefined);
   }
