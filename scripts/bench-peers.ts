@@ -45,7 +45,7 @@ async function runOnce(h: Harness, engine: Engine, shards: ReadonlyArray<{ path:
           );
     return await Promise.race([work, crashed, timedOut]);
   } catch (e) {
-    return { ok: false, error: (e as Error).message.split('\n')[0] };
+    return { ok: false, error: (e as Error).message.split('\n')[0].replace(/^page\.evaluate: /, '') };
   } finally {
     clearTimeout(timer);
     await page.close().catch(() => undefined);
