@@ -11,6 +11,7 @@ import { runChatBench, type ChatBenchOptions } from './chat-bench-run.js';
 import { runCpuBench, type CpuBenchOptions } from './cpu-bench-run.js';
 import { runKernelBench, type KernelBenchOptions } from './kernel-bench-run.js';
 import { openHttpSource } from '../../src/storage/http-source.js';
+import type { WllamaBenchOptions } from '../../scripts/bench/peers-wllama-run.js';
 
 let engine: GemmaEngine | undefined;
 const out = document.getElementById('out')!;
@@ -67,6 +68,9 @@ const harness = {
   bench: (url: string, options: BenchOptions) => runBench(url, options),
   chatBench: (url: string, options: ChatBenchOptions) => runChatBench(url, options),
   benchCpu: (url: string, options: CpuBenchOptions) => runCpuBench(url, options),
+  /** npm run bench:peers: llama.cpp in wasm (wllama) on gguf-split shards; loaded only when asked for. */
+  benchWllama: async (shards: Array<{ url: string; size: number }>, options: WllamaBenchOptions) =>
+    (await import('../../scripts/bench/peers-wllama-run.js')).runWllamaBench(shards, options),
   kernelBench: (options: KernelBenchOptions) => runKernelBench(options),
   /** The engine itself, for tests that script it with page.evaluate. */
   engine: () => (engine ??= createEngine()),
