@@ -72,7 +72,7 @@ export class CpuTokenGenerator implements TokenGenerator {
     }
     // The sampler applies the mask itself: a -inf written here would read as a non-finite model logit there.
     const mask = o.mask;
-    if (mask && !Array.from({ length: V }, (_, i) => (mask[i >>> 5] >>> (i & 31)) & 1).some(Boolean)) {
+    if (mask && !maskAllowsAny(mask, V)) {
       throw new ModelError('BAD_STEP_OPTION', 'The allowed-token mask allows no token.');
     }
     const token = sampleCpu(logits, o.sampling, this.history, () => counterUniform(o.sampling.seed, o.step), o.mask);
@@ -83,6 +83,14 @@ export class CpuTokenGenerator implements TokenGenerator {
   destroy(): void {
     this.forward.close();
   }
+}
+
+/** Whether bit i of the packed mask is set for some token i < V (word by word: no per-token array). */
+function maskAllowsAny(mask: ArrayLike<number>, V: number): boolean {
+  const full = V >>> 5;
+  for (let w = 0; w < full; w++) if (mask[w] !== 0) return true;
+  const rest = V & 31;
+  return rest > 0 && (mask[full] & ((1 << rest) - 1)) !== 0;
 }
 
 /** Log-softmax of the softcapped logits (temperature 1, no bias): the chosen token's and the k most likely. */
