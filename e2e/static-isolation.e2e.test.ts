@@ -157,6 +157,14 @@ describe('the built app from a static host without COOP/COEP', () => {
       expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
       expect(note).toMatch(/runs on one thread: this page is not cross-origin isolated/);
       expect(note).toMatch(/Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: credentialless/);
+      // The storage panel counts the CPU path's repacked weights, written next to the model once the engine is idle.
+      await page.click('#tab-storage');
+      await until(page, () => {
+        if (/repacked for the CPU/.test(document.getElementById('cache-list')?.textContent ?? '')) return true;
+        (document.getElementById('cache-refresh') as HTMLButtonElement).click(); // read on the next poll
+        return false;
+      }, 30_000);
+      expect(await page.locator('#cache-list li[data-cached]').first().textContent()).toMatch(/complete · \+ [\d.]+ (kB|MB) repacked for the CPU/);
     } finally {
       await context.close();
     }

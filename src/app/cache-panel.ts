@@ -19,8 +19,10 @@ export class CachePanel {
       if (!models.length) list.appendChild(h('li', { class: 'hint' }, 'No models stored yet.'));
       for (const m of models) {
         const state = m.status === 'complete' ? 'complete' : `partial: ${formatBytes(m.storedBytes)} of ${formatBytes(m.size)}`;
+        // The CPU path's repacked weights are stored next to the file; deleting the model deletes them too.
+        const packed = m.packedBytes ? ` · + ${formatBytes(m.packedBytes)} repacked for the CPU` : '';
         list.appendChild(h('li', { 'data-cached': m.id },
-          h('span', { class: 'grow' }, m.name, h('span', { class: 'sub' }, `${formatBytes(m.size)} · ${state}`)),
+          h('span', { class: 'grow' }, m.name, h('span', { class: 'sub' }, `${formatBytes(m.size)} · ${state}${packed}`)),
           h('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${m.name}`, onclick: () => void this.run(() => this.backend.deleteModel(m.id)) }, 'Delete')));
       }
     } catch (e) {

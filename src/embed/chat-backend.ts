@@ -79,6 +79,8 @@ export interface CachedModelView {
   readonly name: string;
   readonly size: number;
   readonly storedBytes: number;
+  /** Bytes of the CPU path's cached repacked weights next to the file (0 or absent: none). */
+  readonly packedBytes?: number;
   readonly status: string;
 }
 
