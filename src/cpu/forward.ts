@@ -153,6 +153,11 @@ export class CpuForward {
     this.length = p;
   }
 
+  /** Wasm address of the logits row the last run returned last (vocabSize f32; valid until the next run). */
+  get logitsAddress(): number {
+    return this.buf.logits;
+  }
+
   /** Stops helper threads (if any); the model is unusable afterwards. */
   close(): void {
     (this.products as { close?: () => void }).close?.();
