@@ -47,6 +47,7 @@ function randomCase(seed: number, V: number): Case {
   if (maskKind === 3) mask = maskOf(V, Array.from({ length: 1 + rng.int(Math.min(V, 40)) }, () => rng.int(V)));
   if (maskKind === 4) mask = maskOf(V, [rng.int(V)]);
   if (mask && mask.every((w) => w === 0)) mask = maskOf(V, [rng.int(V)]);
+  if (mask && V % 32 && rng.next() < 0.5) mask[mask.length - 1] |= ~0 << V % 32; // set bits past V mean nothing
   // Non-finite values: usually on masked tokens only (the reference ignores those), sometimes on allowed ones.
   if (rng.next() < 0.3) {
     for (let j = 0, n = 1 + rng.int(3); j < n; j++) {

@@ -34,7 +34,7 @@ export class WasmSampleScan {
     this.scan = kernels.exports.sample_scan as unknown as WasmSampleScan['scan'];
   }
 
-  /** The eligibility bits in wasm memory ([words] u32; bits >= vocabSize must be clear): fill before run(). */
+  /** The eligibility bits in wasm memory ([words] u32; bits >= vocabSize are ignored): fill before run(). */
   eligibility(): Uint32Array {
     return new Uint32Array(this.kernels.arena.memory.buffer, this.eligible, this.words);
   }

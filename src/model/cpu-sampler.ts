@@ -60,7 +60,6 @@ export class CpuSampler {
     } else {
       eligible.fill(0xffffffff);
     }
-    if (V & 31) eligible[eligible.length - 1] &= (1 << (V & 31)) - 1;
     for (const id of extras.keys()) eligible[id >>> 5] &= ~(1 << (id & 31));
     const scan = this.scan.run(ptr, K);
 

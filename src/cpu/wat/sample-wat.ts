@@ -97,7 +97,7 @@ function heapFunctions(): string {
 
 /**
  * sample_scan(z, n, eligible, K, heap, out, result) -> count: over the n f32 logits at z, with the packed eligibility
- * bits at `eligible` (XGrammar layout, bits >= n clear), writes to `out` the indices of the best min(K, eligible
+ * bits at `eligible` (XGrammar layout; bits >= n are never read), writes to `out` the indices of the best min(K, eligible
  * finite-or-+inf tokens) in rank order and returns how many; `heap` is K i64 of scratch; result[SCAN_RESULT.*] get
  * the non-finite counts. NaN and -inf never become candidates (callers treat any eligible non-finite as an error).
  */
