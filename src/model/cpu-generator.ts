@@ -65,7 +65,8 @@ export class CpuTokenGenerator implements TokenGenerator {
     if (this.position + tokens.length > this.contextLength) {
       throw new ModelError('CONTEXT_OVERFLOW', `${this.position + tokens.length} tokens exceed the context length ${this.contextLength}.`);
     }
-    const rows = await this.forward.run(tokens, 'last', { signal: o.signal });
+    // The row stays in wasm memory (a view, no copy): the scan reads it there, the merge and logprobs through the view.
+    const rows = await this.forward.run(tokens, 'last', { signal: o.signal, copyLogits: false });
     if (this.forward.aborted) return undefined;
     const logits = rows[0];
     // One wasm pass over the logits still in wasm memory: the non-finite count and the best K candidates.
