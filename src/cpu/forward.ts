@@ -40,6 +40,11 @@ export interface CpuRunOptions {
   readonly skipSharedLayersForUnusedRows?: boolean;
   /** Checked between prefill chunks: when set, the run stops there (length counts the chunks that ran). */
   readonly signal?: { readonly aborted: boolean };
+  /**
+   * 'last' only: false returns the row as a view of the logits in wasm memory (valid until the next run), not a
+   * copy: a copy of V = 262,144 f32 costs about as much as sampling them (npm run bench:sampler). Default true.
+   */
+  readonly copyLogits?: boolean;
 }
 
 /** One layer's KV cache in wasm memory: `capacity` rows of [numKvHeads * headDim] f32, position p at row p. */
@@ -153,6 +158,11 @@ export class CpuForward {
     this.length = p;
   }
 
+  /** Wasm address of the logits row the last run returned last (vocabSize f32; valid until the next run). */
+  get logitsAddress(): number {
+    return this.buf.logits;
+  }
+
   /** Stops helper threads (if any); the model is unusable afterwards. */
   close(): void {
     (this.products as { close?: () => void }).close?.();
@@ -160,7 +170,7 @@ export class CpuForward {
 
   /**
    * Runs `tokens` at positions length, length + 1, ... and appends them to the caches. Returns softcapped logits
-   * for the last row ('last') or every row ('all'), as fresh arrays.
+   * for the last row ('last') or every row ('all'), as fresh arrays (unless options.copyLogits is false).
    */
   async run(tokens: readonly number[], logits: 'last' | 'all', options: CpuRunOptions = {}): Promise<Float32Array[]> {
     const cfg = this.config;
@@ -181,12 +191,13 @@ export class CpuForward {
       }
       const part = tokens.slice(c, c + this.chunk);
       const last = c + this.chunk >= tokens.length;
-      await this.runChunk(part, logits === 'all' ? 'all' : last ? 'last' : 'none', options.skipSharedLayersForUnusedRows ?? true, out);
+      const copy = logits === 'all' || (options.copyLogits ?? true);
+      await this.runChunk(part, logits === 'all' ? 'all' : last ? 'last' : 'none', options.skipSharedLayersForUnusedRows ?? true, copy, out);
     }
     return out;
   }
 
-  private async runChunk(tokens: readonly number[], want: 'all' | 'last' | 'none', skip: boolean, out: Float32Array[]): Promise<void> {
+  private async runChunk(tokens: readonly number[], want: 'all' | 'last' | 'none', skip: boolean, copy: boolean, out: Float32Array[]): Promise<void> {
     const cfg = this.config;
     const W = this.weights;
     const H = cfg.hiddenSize;
@@ -241,7 +252,7 @@ export class CpuForward {
       this.products.prepare(b.a, 1, H);
       this.products.run([W.output], [b.logits]);
       ops.softcap(b.logits, cfg.vocabSize, cfg.finalLogitSoftcap);
-      out.push(Float32Array.from(view(b.logits, cfg.vocabSize)));
+      out.push(copy ? Float32Array.from(view(b.logits, cfg.vocabSize)) : view(b.logits, cfg.vocabSize));
     }
   }
 

@@ -6,7 +6,8 @@ import { SHAPES, uniformMix } from '../../scripts/fixtures/gemma-fixture.js';
 import { buildReferenceModel } from '../../scripts/fixtures/load-fixture.js';
 import { GgmlType } from '../gguf/types.js';
 import { createReferenceState, forwardReference } from '../reference/forward.js';
-import { argmaxLowest } from '../reference/sample.js';
+import { argmaxLowest, countTokens, counterUniform, sampleCpu } from '../reference/sample.js';
+import { maskOf } from '../reference/token-mask.js';
 import { DEFAULT_SAMPLING_PARAMS } from '../runtime/sampling-params.js';
 import { CpuTokenGenerator } from './cpu-generator.js';
 import { ModelError } from './errors.js';
@@ -107,6 +108,27 @@ describe('CpuTokenGenerator', () => {
     expect(await code(() => g.prefill([5], opts(greedy, -1)))).toBe('BAD_STEP_OPTION');
     expect(await code(() => g.prefill([5], opts(greedy, 0, { mask: new Uint32Array(3) })))).toBe('BAD_STEP_OPTION');
     expect(await code(() => g.prefill([5], opts(greedy, 0, { mask: new Uint32Array(Math.ceil(ref.config.vocabSize / 32)) })))).toBe('BAD_STEP_OPTION');
+    await expect(g.prefill([5], opts(greedy, 0, { mask: new Uint32Array(Math.ceil(ref.config.vocabSize / 32)) }))).rejects.toThrow(/allows no token/);
+    g.destroy();
+  });
+
+  it('samples exactly what sampleCpu draws from the same logits (history, penalties, bias, masks)', async () => {
+    const g = await load();
+    const V = ref.config.vocabSize;
+    const sampling: SamplingParams = { ...DEFAULT_SAMPLING_PARAMS, temperature: 0.9, topK: 0, topP: 0.9, minP: 0.02, repetitionPenalty: 1.3, presencePenalty: 0.4, logitBias: { 7: 2, 300: -1 }, seed: 99 };
+    const history: number[] = [];
+    g.resetHistory(history);
+    let token = PROMPT[0];
+    for (let step = 0; step < 24; step++) {
+      const mask = step % 3 === 2 ? maskOf(V, Array.from({ length: 50 }, (_, i) => (i * 37 + step) % V)) : undefined;
+      const o = opts(step % 4 === 3 ? greedy : sampling, step, { mask });
+      const got = (step === 0 ? await g.prefill(PROMPT, o) : await g.next(token, o))!.token;
+      const logits = Float32Array.from(g.forward.products.arena.f32(g.forward.logitsAddress, V));
+      expect(got).toBe(sampleCpu(logits, o.sampling, countTokens(history), () => counterUniform(o.sampling.seed, step), mask));
+      history.push(got);
+      token = got;
+    }
+    expect(new Set(history).size).toBeGreaterThan(3);
     g.destroy();
   });
 });

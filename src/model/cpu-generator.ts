@@ -1,9 +1,11 @@
 // The CPU backend behind the TokenGenerator seam: the WebAssembly forward pass (src/cpu/) and the CPU sampler
-// (src/reference/sample.ts, the semantics the GPU sampler implements), with the same counter-based RNG, so a seeded
+// (cpu-sampler.ts: a wasm scan plus the TypeScript rest, token for token the reference src/reference/sample.ts, the
+// semantics the GPU sampler implements), with the same counter-based RNG, so a seeded
 // request draws the same way on both backends given the same logits. Supports allowed-token masks and logprobs.
 import { CpuForward, type CpuForwardOptions } from '../cpu/forward.js';
 import type { ByteSource, GgufHeader } from '../gguf/types.js';
-import { countTokens, counterUniform, sampleCpu } from '../reference/sample.js';
+import { countTokens, counterUniform } from '../reference/sample.js';
+import { CpuSampler } from './cpu-sampler.js';
 import { ModelError } from './errors.js';
 import { checkStepOptions, type GeneratedToken, type StepOptions, type TokenAlternative, type TokenGenerator } from './generator.js';
 import type { GemmaConfig } from './config.js';
@@ -11,8 +13,11 @@ import type { GemmaConfig } from './config.js';
 export class CpuTokenGenerator implements TokenGenerator {
   readonly backend = 'cpu' as const;
   private history = new Map<number, number>();
+  private readonly sampler: CpuSampler;
 
-  constructor(readonly forward: CpuForward) {}
+  constructor(readonly forward: CpuForward) {
+    this.sampler = new CpuSampler(forward.products.kernels, forward.config.vocabSize);
+  }
 
   static async load(source: ByteSource, header: GgufHeader, config: GemmaConfig, options: CpuForwardOptions = {}): Promise<CpuTokenGenerator> {
     return new CpuTokenGenerator(await CpuForward.load(source, header, config, options));
@@ -60,22 +65,23 @@ export class CpuTokenGenerator implements TokenGenerator {
     if (this.position + tokens.length > this.contextLength) {
       throw new ModelError('CONTEXT_OVERFLOW', `${this.position + tokens.length} tokens exceed the context length ${this.contextLength}.`);
     }
-    const rows = await this.forward.run(tokens, 'last', { signal: o.signal });
+    // The row stays in wasm memory (a view, no copy): the scan reads it there, the merge and logprobs through the view.
+    const rows = await this.forward.run(tokens, 'last', { signal: o.signal, copyLogits: false });
     if (this.forward.aborted) return undefined;
     const logits = rows[0];
-    for (let i = 0; i < V; i++) {
-      if (!Number.isFinite(logits[i])) {
-        throw new ModelError('NON_FINITE_LOGITS', 'The model produced non-finite logits (NaN or infinity); the weights or a kernel are broken.', {
-          position: this.position,
-        });
-      }
+    // One wasm pass over the logits still in wasm memory: the non-finite count and the best K candidates.
+    const prepared = this.sampler.prepare(this.forward.logitsAddress, logits, o.sampling, this.history, o.mask);
+    if (prepared.nonFinite > 0) {
+      throw new ModelError('NON_FINITE_LOGITS', 'The model produced non-finite logits (NaN or infinity); the weights or a kernel are broken.', {
+        position: this.position,
+      });
     }
     // The sampler applies the mask itself: a -inf written here would read as a non-finite model logit there.
     const mask = o.mask;
     if (mask && !maskAllowsAny(mask, V)) {
       throw new ModelError('BAD_STEP_OPTION', 'The allowed-token mask allows no token.');
     }
-    const token = sampleCpu(logits, o.sampling, this.history, () => counterUniform(o.sampling.seed, o.step), o.mask);
+    const token = prepared.sample(() => counterUniform(o.sampling.seed, o.step));
     this.history.set(token, (this.history.get(token) ?? 0) + 1);
     return o.topLogprobs === undefined ? { token } : { token, logprobs: logprobsOf(logits, token, o.topLogprobs) };
   }

@@ -138,8 +138,22 @@ export function samplingDistribution(
     return { candidates: Uint32Array.of(id), kept: 1, probs: Float64Array.of(1), cumulative: Float64Array.of(1) };
   }
   const candidates = topKIndices(v, effectiveTopK(p, v.length));
+  return distributionOverCandidates(candidates, Float64Array.from(candidates, (id) => v[id]), p, logits);
+}
+
+/**
+ * Softmax, top-p and min-p of samplingDistribution (temperature > 0) over its top-k `candidates` ((adjusted value
+ * desc, id asc) order) with their adjusted values `values` [k]; `logits` only names a non-finite best in the error.
+ * The CPU path's wasm sampler (model/cpu-sampler.ts) finds the same candidates its own way and ends here too.
+ */
+export function distributionOverCandidates(
+  candidates: Uint32Array,
+  values: ArrayLike<number>,
+  p: SamplingParams,
+  logits: ArrayLike<number>,
+): SamplingDistribution {
   const n = candidates.length;
-  const v0 = v[candidates[0]];
+  const v0 = values[0];
   if (!Number.isFinite(v0)) throw new NonFiniteLogitsError(`(token ${candidates[0]}: ${logits[candidates[0]]})`);
   // Softmax weights relative to the best (exp(0) = 1; equal values, also infinite ones, get weight 1).
   const cum = new Float64Array(n);
@@ -147,7 +161,7 @@ export function samplingDistribution(
   let running = 0;
   let keptMinP = 0;
   for (let j = 0; j < n; j++) {
-    const x = v[candidates[j]];
+    const x = values[j];
     const z = x === v0 ? 0 : (x - v0) / p.temperature;
     running += x === v0 ? 1 : Math.exp(z);
     cum[j] = running;

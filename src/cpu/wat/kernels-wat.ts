@@ -5,6 +5,7 @@
 // four rows interleaved per 32-column block, so one activation load serves four rows and the four per-row sums
 // leave through one 4x4 transpose-add.
 
+import { sampleText } from './sample-wat.js';
 import { smallOpsText } from './small-ops-wat.js';
 
 export interface KernelVariant {
@@ -360,6 +361,7 @@ export function kernelModuleText(variant: KernelVariant): string {
   ${sumRows()}
   ${streamRead()}
   ${smallOpsText()}
+  ${sampleText()}
 )`;
 }
 
