@@ -124,9 +124,10 @@ function q4Int(format: 'q4s' | 'q4o', relaxed: boolean): string {
     const lo = '(v128.and (local.get $c) (local.get $mask))';
     const hi = '(i8x16.shr_u (local.get $c) (i32.const 4))';
     if (relaxed) {
+      // Pair sums of 4-bit codes are at most 2 * 15 * 127: the two halves add in i16, then one widening add.
       return `${load}
-          (local.set $d${r} (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $a1) ${hi}
-            (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $a0) ${lo} (v128.const i32x4 0 0 0 0))))`;
+          (local.set $d${r} (i32x4.extadd_pairwise_i16x8_s (i16x8.add
+            (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $a0) ${lo}) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $a1) ${hi}))))`;
     }
     return `${load}
           (local.set $lo (v128.and (local.get $c) (local.get $mask)))
