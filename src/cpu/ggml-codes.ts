@@ -32,9 +32,9 @@ export function layoutFormatOf(type: GgmlType): LayoutFormat {
       return 'i8';
     case GgmlType.Q5_1:
     case GgmlType.Q5_K:
-      return 'i8o';
+      return 'u8o';
     case GgmlType.Q6_K:
-      return 'i8g16';
+      return 'u8g16';
     default:
       return 'f32';
   }
@@ -49,10 +49,10 @@ export function decodeRows(type: GgmlType, bytes: Uint8Array, rows: number, cols
   if (format === 'f32') {
     return { format, group: 32, codes: new Int8Array(0), scales: new Float32Array(0), offsets: undefined, values: dequantize(type, bytes, n) };
   }
-  const group = format === 'i8g16' ? 16 : 32;
+  const group = format === 'u8g16' ? 16 : 32;
   const codes = new Int8Array(n);
   const scales = new Float32Array(n / group);
-  const hasOffsets = format === 'q4o' || format === 'i8o';
+  const hasOffsets = format === 'q4o' || format === 'u8o';
   const offsets = hasOffsets ? new Float32Array(n / group) : undefined;
   const t = f16ToF32Table();
   const blocks32 = n / 32;
@@ -135,10 +135,11 @@ export function decodeRows(type: GgmlType, bytes: Uint8Array, rows: number, cols
             const lo = bytes[ql + l];
             const hi = bytes[ql + l + 32];
             const bits = bytes[qh + l];
-            codes[y + l] = ((lo & 15) | ((bits & 3) << 4)) - 32;
-            codes[y + l + 32] = ((hi & 15) | (((bits >> 2) & 3) << 4)) - 32;
-            codes[y + l + 64] = ((lo >> 4) | (((bits >> 4) & 3) << 4)) - 32;
-            codes[y + l + 96] = ((hi >> 4) | (((bits >> 6) & 3) << 4)) - 32;
+            // Unsigned 6-bit codes; the layout implies the offset -32 * scale.
+            codes[y + l] = (lo & 15) | ((bits & 3) << 4);
+            codes[y + l + 32] = (hi & 15) | (((bits >> 2) & 3) << 4);
+            codes[y + l + 64] = (lo >> 4) | (((bits >> 4) & 3) << 4);
+            codes[y + l + 96] = (hi >> 4) | (((bits >> 6) & 3) << 4);
           }
         }
       }

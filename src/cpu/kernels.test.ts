@@ -97,6 +97,42 @@ describe.each(variants)('kernels, %s', (_, relaxed) => {
     ),
   );
 
+  // Every code at its maximum (all code bits set) against activations at +-127: the largest partial sums the
+  // kernels form (the relaxed builds add i16 pair sums before widening), so an overflow or saturation shows here.
+  const extremeTypes = [GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K];
+  it.each(extremeTypes.map((t) => [ggmlTypeTraits(t)!.name, t] as const))('%s: maximal codes x activations at +-127 (int8)', (_n, type) => {
+    const { blockSize, typeSize } = ggmlTypeTraits(type)!;
+    const rows = 4;
+    const cols = 512;
+    const bytes = new Uint8Array((rows * cols * typeSize) / blockSize).fill(255);
+    // f16 1.0 in every f16 field (d, and dmin or the Q4_1/Q5_1 min); Q6_K keeps its d last.
+    const f16At = type === GgmlType.Q6_K ? [208] : type === GgmlType.Q4_0 ? [0] : [0, 2];
+    for (let o = 0; o < bytes.length; o += typeSize) for (const at of f16At) bytes.set([0x00, 0x3c], o + at);
+    const layout = packGgml(type, bytes, rows, cols);
+    const w = k.upload(layout.format, rows, cols, (dst) => dst.set(layout.bytes));
+    const dense = unpackRows(layout, 0, rows);
+    for (const sign of [1, -1]) {
+      const x = new Float32Array(cols).fill(sign);
+      const xp = arena.alloc(4 * cols);
+      const yp = arena.alloc(16 * w.groups);
+      arena.f32(xp, cols).set(x);
+      k.prepare(xp, 1, cols, 'int8');
+      expect(Array.from(k.preparedInt8().q.subarray(0, 32))).toEqual(new Array(32).fill(127 * sign));
+      k.matvec(w, yp);
+      const xr = dequantizeActivationsRef(quantizeActivationsRef(x, cols));
+      const y = arena.f32(yp, rows);
+      for (let r = 0; r < rows; r++) {
+        let exact = 0;
+        let mag = 0;
+        for (let c = 0; c < cols; c++) {
+          exact += dense[r * cols + c] * xr[c];
+          mag += Math.abs(dense[r * cols + c] * xr[c]);
+        }
+        expect(Math.abs(y[r] - exact)).toBeLessThanOrEqual(mag * 2e-6);
+      }
+    }
+  });
+
   it.each(cases)('%s x %s activations: M %i, %i x %i', (_n, mode, M, rows, cols, type) => {
     const bytes = randomWeights(type, rows, cols, rows + 7 * cols + M);
     const layout = packGgml(type, bytes, rows, cols);

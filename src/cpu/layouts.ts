@@ -10,7 +10,7 @@ import { BLOCK_BYTES, type LayoutFormat } from './wat/kernels-wat.js';
  * Version of the packed byte layout written by packGgml (bump on any change to what a format's bytes mean). Caches
  * of repacked weights (cpu/packed-image.ts) key on it together with BLOCK_BYTES, so a stale cache is never read.
  */
-export const PACKED_LAYOUT_VERSION = 1;
+export const PACKED_LAYOUT_VERSION = 2;
 
 export interface PackedLayout {
   readonly format: LayoutFormat;
@@ -80,7 +80,7 @@ interface SuperBlockType {
 
 const SUPER_BLOCK_TYPES: Partial<Record<GgmlType, SuperBlockType>> = {
   [GgmlType.Q4_K]: { format: 'q4o', superBlockBytes: 144, pack: packQ4KSuperBlock },
-  [GgmlType.Q6_K]: { format: 'i8g16', superBlockBytes: 210, pack: packQ6KSuperBlock },
+  [GgmlType.Q6_K]: { format: 'u8g16', superBlockBytes: 210, pack: packQ6KSuperBlock },
 };
 
 /** Repacks rows x cols of a ggml tensor (its raw bytes) into `out` (or a new array). */
@@ -156,7 +156,7 @@ export function packDecoded(d: DecodedRows, rows: number, cols: number, out?: Ui
 }
 
 /**
- * Fast path for Q4_K (-> q4o) and Q6_K (-> i8g16): one pass per super-block straight into the layout. Same bytes as
+ * Fast path for Q4_K (-> q4o) and Q6_K (-> u8g16): one pass per super-block straight into the layout. Same bytes as
  * the generic path (tested).
  */
 function packSuperBlocks(type: SuperBlockType, bytes: Uint8Array, rows: number, cols: number, out?: Uint8Array): PackedLayout {
@@ -174,7 +174,7 @@ function packSuperBlocks(type: SuperBlockType, bytes: Uint8Array, rows: number, 
 
 const kSc = new Uint8Array(8);
 const kMn = new Uint8Array(8);
-const q6Codes = new Int8Array(256);
+const q6Codes = new Uint8Array(256);
 
 /** Q4_K: d and dmin times the 6-bit scales and mins per 32; nibbles regrouped so a block's 32 codes share bytes. */
 function packQ4KSuperBlock(bytes: Uint8Array, o: number, t: Float32Array, target: LayoutTarget, firstBlock: number, r: number): void {
@@ -193,7 +193,7 @@ function packQ4KSuperBlock(bytes: Uint8Array, o: number, t: Float32Array, target
   }
 }
 
-/** Q6_K: the 6-bit codes (minus 32) as signed bytes, one scale per 16 columns (d times the i8 scale). */
+/** Q6_K: the unsigned 6-bit codes as bytes (value = scale * (code - 32)), one scale per 16 columns (d times the i8 scale). */
 function packQ6KSuperBlock(bytes: Uint8Array, o: number, t: Float32Array, target: LayoutTarget, firstBlock: number, r: number): void {
   const { bb, bytes: dst, f32 } = target;
   const d = t[bytes[o + 208] | (bytes[o + 209] << 8)];
@@ -205,10 +205,10 @@ function packQ6KSuperBlock(bytes: Uint8Array, o: number, t: Float32Array, target
       const lo = bytes[ql + l];
       const hi = bytes[ql + l + 32];
       const bits = bytes[qh + l];
-      q6Codes[y + l] = ((lo & 15) | ((bits & 3) << 4)) - 32;
-      q6Codes[y + l + 32] = ((hi & 15) | (((bits >> 2) & 3) << 4)) - 32;
-      q6Codes[y + l + 64] = ((lo >> 4) | (((bits >> 4) & 3) << 4)) - 32;
-      q6Codes[y + l + 96] = ((hi >> 4) | (((bits >> 6) & 3) << 4)) - 32;
+      q6Codes[y + l] = (lo & 15) | ((bits & 3) << 4);
+      q6Codes[y + l + 32] = (hi & 15) | (((bits >> 2) & 3) << 4);
+      q6Codes[y + l + 64] = (lo >> 4) | (((bits >> 4) & 3) << 4);
+      q6Codes[y + l + 96] = (hi >> 4) | (((bits >> 6) & 3) << 4);
     }
   }
   for (let b = 0; b < 8; b++) {
@@ -216,7 +216,7 @@ function packQ6KSuperBlock(bytes: Uint8Array, o: number, t: Float32Array, target
     f32[(base >> 2) + r] = Math.fround(d * ((bytes[o + 192 + 2 * b] << 24) >> 24));
     f32[(base >> 2) + 4 + r] = Math.fround(d * ((bytes[o + 193 + 2 * b] << 24) >> 24));
     const at = base + 32 + 32 * r;
-    for (let j = 0; j < 32; j++) dst[at + j] = q6Codes[32 * b + j] & 255;
+    for (let j = 0; j < 32; j++) dst[at + j] = q6Codes[32 * b + j];
   }
 }
 
@@ -227,9 +227,9 @@ export function unpackRows(layout: PackedLayout, first: number, count: number, o
   const bb = BLOCK_BYTES[format];
   const f32 = new Float32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.length / 4));
   const i8 = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
-  const group = format === 'i8g16' ? 16 : 32;
+  const group = format === 'u8g16' ? 16 : 32;
   const subs = 32 / group;
-  const hasOffsets = format === 'q4o' || format === 'i8o';
+  const hasOffsets = format === 'q4o' || format === 'u8o';
   for (let i = 0; i < count; i++) {
     const row = first + i;
     const g = row >> 2;
@@ -251,9 +251,10 @@ export function unpackRows(layout: PackedLayout, first: number, count: number, o
           const byte = bytes[codesAt + 16 * r + (c & 15)];
           q = c < 16 ? byte & 15 : byte >> 4;
         } else {
-          q = i8[codesAt + 32 * r + c];
+          q = format === 'i8' ? i8[codesAt + 32 * r + c] : bytes[codesAt + 32 * r + c];
         }
-        out[y + c] = Math.fround(Math.fround(scale * q) + offset);
+        // u8g16: scale * (code - 32) in one rounding, ggml's Q6_K value.
+        out[y + c] = format === 'u8g16' ? Math.fround(scale * (q - 32)) : Math.fround(Math.fround(scale * q) + offset);
       }
     }
   }

@@ -40,8 +40,8 @@ const EPOCH_SHIFT = 19;
 const EPOCH_MASK = 0xfff;
 
 const KERNEL_NAMES = [
-  'matvec_q4s_int', 'matvec_q4o_int', 'matvec_i8_int', 'matvec_i8o_int', 'matvec_i8g16_int',
-  'matvec_q4s_f32', 'matvec_q4o_f32', 'matvec_i8_f32', 'matvec_i8o_f32', 'matvec_i8g16_f32', 'matvec_f32_f32',
+  'matvec_q4s_int', 'matvec_q4o_int', 'matvec_i8_int', 'matvec_u8o_int', 'matvec_u8g16_int',
+  'matvec_q4s_f32', 'matvec_q4o_f32', 'matvec_i8_f32', 'matvec_u8o_f32', 'matvec_u8g16_f32', 'matvec_f32_f32',
   'attend_job',
 ];
 

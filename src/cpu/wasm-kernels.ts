@@ -172,7 +172,7 @@ export class CpuKernels {
     if (!p) throw new Error('matvec before prepare');
     if (p.K !== w.cols) throw new RangeError(`matvec: activations have ${p.K} columns, the weight ${w.cols}`);
     const stride = 4 * w.groups;
-    const sums = w.format === 'i8g16' ? this.xsum16 : this.xsum32;
+    const sums = w.format === 'u8g16' ? this.xsum16 : this.xsum32;
     if (w.format === 'f32') return { name: 'matvec_f32_f32', args: [w.ptr, p.x, 0, 0, y, p.K, g0, g1, p.M, stride] };
     if (p.mode === 'int8') return { name: `matvec_${w.format}_int`, args: [w.ptr, this.xq, this.xs, sums, y, p.K, g0, g1, p.M, stride] };
     return { name: `matvec_${w.format}_f32`, args: [w.ptr, p.x, 0, sums, y, p.K, g0, g1, p.M, stride] };

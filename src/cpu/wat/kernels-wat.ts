@@ -9,7 +9,7 @@ import { sampleText } from './sample-wat.js';
 import { smallOpsText } from './small-ops-wat.js';
 
 export interface KernelVariant {
-  /** Use i32x4.relaxed_dot_i8x16_i7x16_add_s for 4-bit codes (else i16 dot products, plain SIMD). */
+  /** Use the relaxed dot products for unsigned codes (4-bit, and 0..63 in bytes); else i16 dot products, plain SIMD. */
   readonly relaxed: boolean;
   /** Import a shared memory (threads over one memory when cross-origin isolated). */
   readonly shared: boolean;
@@ -20,8 +20,8 @@ export const BLOCK_BYTES = {
   q4s: 16 + 64, // 4 f32 scales, 4 x 16 B of nibbles (offset is -8 * scale)
   q4o: 16 + 16 + 64, // 4 scales, 4 offsets, nibbles
   i8: 16 + 128, // 4 scales, 4 x 32 signed codes
-  i8o: 16 + 16 + 128, // 4 scales, 4 offsets, codes
-  i8g16: 32 + 128, // 2 x 4 scales (one per 16 columns), codes
+  u8o: 16 + 16 + 128, // 4 scales, 4 offsets, 4 x 32 unsigned codes 0..63 (one per byte)
+  u8g16: 32 + 128, // 2 x 4 scales (one per 16 columns), unsigned codes 0..63 (offset is -32 * scale)
   f32: 4 * 32 * 4, // 8 chunks of [4 rows x 4 columns] f32
 } as const;
 
@@ -65,14 +65,14 @@ function productFunction(name: string, format: LayoutFormat, locals: string, blo
         (local.set $p (i32.add (local.get $w) (i32.mul (local.get $g) (i32.mul (local.get $nb) (i32.const ${bb})))))
         (local.set $xa (i32.add (local.get $x) (i32.mul (local.get $m) ${xRowBytes})))
         (local.set $sp (i32.add (local.get $xs) (i32.shl (i32.mul (local.get $m) (local.get $nb)) (i32.const 2))))
-        (local.set $up (i32.add (local.get $xsum) (i32.shl (i32.mul (local.get $m) (local.get $nb)) (i32.const ${format === 'i8g16' ? 3 : 2}))))
+        (local.set $up (i32.add (local.get $xsum) (i32.shl (i32.mul (local.get $m) (local.get $nb)) (i32.const ${format === 'u8g16' ? 3 : 2}))))
         (local.set $b (i32.const 0))
         (block $bdone (loop $bl
           (br_if $bdone (i32.ge_u (local.get $b) (local.get $nb)))
           ${blockBody}
           (local.set $p (i32.add (local.get $p) (i32.const ${bb})))
           (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
-          (local.set $up (i32.add (local.get $up) (i32.const ${format === 'i8g16' ? 8 : 4})))
+          (local.set $up (i32.add (local.get $up) (i32.const ${format === 'u8g16' ? 8 : 4})))
           (local.set $b (i32.add (local.get $b) (i32.const 1)))
           (br $bl)))
         (v128.store (i32.add (local.get $y) (i32.shl (i32.add (i32.mul (local.get $m) (local.get $ystride)) (i32.shl (local.get $g) (i32.const 2))) (i32.const 2)))
@@ -89,45 +89,56 @@ const F32_X = '(i32.shl (local.get $K) (i32.const 2))'; // f32 activations: 4K b
 
 const splatF = (addr: string, offset = 0) => `(v128.load32_splat offset=${offset} ${addr})`;
 
-/** acc += (sum * da) * scales [+ offsets * asum]   or, for q4s, acc += (sum * da - 8 asum) * scales. */
-function intEpilogue(sum: string, scalesOff: number, offsets: 'stored' | 'minus8' | 'none', offsetsOff: number, usumOff: number): string {
-  const scaled = `(f32x4.mul (f32x4.convert_i32x4_s ${sum}) (local.get $da))`;
+/**
+ * How a layout's offsets enter a block: stored per row ('stored': + offsets * asum), implied by the codes' bias
+ * (q4s: value = scale * (code - 8), u8g16: scale * (code - 32): the sum becomes sum - bias * asum) or absent.
+ */
+type Offsets = 'stored' | { readonly bias: number } | 'none';
+
+/** acc += (sum * da) * scales [+ offsets * asum]   or, with a bias, acc += (sum * da - bias * asum) * scales. */
+function intEpilogue(sum: string, scalesOff: number, offsets: Offsets, offsetsOff: number, usumOff: number): string {
+  return epilogue(`(f32x4.mul (f32x4.convert_i32x4_s ${sum}) (local.get $da))`, scalesOff, offsets, offsetsOff, usumOff);
+}
+
+/** f32-activation epilogue: acc += sum * scales [+ offsets * xsum], with a bias: acc += (sum - bias * xsum) * scales. */
+function f32Epilogue(sum: string, scalesOff: number, offsets: Offsets, offsetsOff: number, usumOff: number): string {
+  return epilogue(sum, scalesOff, offsets, offsetsOff, usumOff);
+}
+
+function epilogue(scaled: string, scalesOff: number, offsets: Offsets, offsetsOff: number, usumOff: number): string {
   const scales = `(v128.load offset=${scalesOff} (local.get $p))`;
-  if (offsets === 'minus8') {
-    return `(local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (f32x4.sub ${scaled} (f32x4.mul (v128.const f32x4 8 8 8 8) ${splatF('(local.get $up)', usumOff)})) ${scales})))`;
+  if (typeof offsets === 'object') {
+    const bias = `(v128.const f32x4 ${offsets.bias} ${offsets.bias} ${offsets.bias} ${offsets.bias})`;
+    return `(local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (f32x4.sub ${scaled} (f32x4.mul ${bias} ${splatF('(local.get $up)', usumOff)})) ${scales})))`;
   }
   let e = `(f32x4.mul ${scaled} ${scales})`;
   if (offsets === 'stored') e = `(f32x4.add ${e} (f32x4.mul (v128.load offset=${offsetsOff} (local.get $p)) ${splatF('(local.get $up)', usumOff)}))`;
   return `(local.set $acc (f32x4.add (local.get $acc) ${e}))`;
 }
 
-/** f32-activation epilogue: acc += sum * scales [+ offsets * xsum], q4s: acc += (sum - 8 xsum) * scales. */
-function f32Epilogue(sum: string, scalesOff: number, offsets: 'stored' | 'minus8' | 'none', offsetsOff: number, usumOff: number): string {
-  const scales = `(v128.load offset=${scalesOff} (local.get $p))`;
-  if (offsets === 'minus8') {
-    return `(local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (f32x4.sub ${sum} (f32x4.mul (v128.const f32x4 8 8 8 8) ${splatF('(local.get $up)', usumOff)})) ${scales})))`;
-  }
-  let e = `(f32x4.mul ${sum} ${scales})`;
-  if (offsets === 'stored') e = `(f32x4.add ${e} (f32x4.mul (v128.load offset=${offsetsOff} (local.get $p)) ${splatF('(local.get $up)', usumOff)}))`;
-  return `(local.set $acc (f32x4.add (local.get $acc) ${e}))`;
-}
+/**
+ * The high nibbles of the code bytes in $c: an i16 shift and the nibble mask equal i8x16.shr_u by 4 bit for bit, and
+ * cost two x86 instructions where engines lower the byte shift to several (measured: 4-bit products 1.1-1.2x).
+ */
+const HIGH_NIBBLES = '(v128.and (i16x8.shr_u (local.get $c) (i32.const 4)) (local.get $mask))';
 
 /** 4-bit codes (q4s / q4o) times int8 activations. */
 function q4Int(format: 'q4s' | 'q4o', relaxed: boolean): string {
   const codes = format === 'q4s' ? 16 : 32;
-  const offsets = format === 'q4s' ? 'minus8' : 'stored';
+  const offsets: Offsets = format === 'q4s' ? { bias: 8 } : 'stored';
   const rows = [0, 1, 2, 3].map((r) => {
     const load = `(local.set $c (v128.load offset=${codes + 16 * r} (local.get $p)))`;
     const lo = '(v128.and (local.get $c) (local.get $mask))';
-    const hi = '(i8x16.shr_u (local.get $c) (i32.const 4))';
+    const hi = HIGH_NIBBLES;
     if (relaxed) {
+      // Pair sums of 4-bit codes are at most 2 * 15 * 127: the two halves add in i16, then one widening add.
       return `${load}
-          (local.set $d${r} (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $a1) ${hi}
-            (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $a0) ${lo} (v128.const i32x4 0 0 0 0))))`;
+          (local.set $d${r} (i32x4.extadd_pairwise_i16x8_s (i16x8.add
+            (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $a0) ${lo}) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $a1) ${hi}))))`;
     }
     return `${load}
           (local.set $lo (v128.and (local.get $c) (local.get $mask)))
-          (local.set $hi (i8x16.shr_u (local.get $c) (i32.const 4)))
+          (local.set $hi ${HIGH_NIBBLES})
           (local.set $d${r} (i32x4.add
             (i32x4.add (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_u (local.get $lo)) (local.get $a0l))
                        (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_u (local.get $lo)) (local.get $a0h)))
@@ -163,11 +174,11 @@ function bytesTimesX(v: string, signed: boolean, xOff: number): string {
 /** 4-bit codes times f32 activations (the reference mode). */
 function q4F32(format: 'q4s' | 'q4o'): string {
   const codes = format === 'q4s' ? 16 : 32;
-  const offsets = format === 'q4s' ? 'minus8' : 'stored';
+  const offsets: Offsets = format === 'q4s' ? { bias: 8 } : 'stored';
   const rows = [0, 1, 2, 3].map(
     (r) => `(local.set $c (v128.load offset=${codes + 16 * r} (local.get $p)))
           (local.set $lo (v128.and (local.get $c) (local.get $mask)))
-          (local.set $hi (i8x16.shr_u (local.get $c) (i32.const 4)))
+          (local.set $hi ${HIGH_NIBBLES})
           (local.set $d${r} (f32x4.add ${bytesTimesX('(local.get $lo)', false, 0)}
             ${bytesTimesX('(local.get $hi)', false, 64)}))`,
   );
@@ -179,29 +190,56 @@ function q4F32(format: 'q4s' | 'q4o'): string {
   return productFunction(`matvec_${format}_f32`, format, locals, body, F32_X);
 }
 
-/** Signed 8-bit codes (i8 / i8o / i8g16) times int8 activations: i16 dot products (exact for any int8). */
-function i8Int(format: 'i8' | 'i8o' | 'i8g16'): string {
-  const g16 = format === 'i8g16';
+type ByteFormat = 'i8' | 'u8o' | 'u8g16';
+
+/** The offsets of a byte layout: i8 none, u8o stored, u8g16 implied by the codes' bias of 32. */
+const byteOffsets = (format: ByteFormat): Offsets => (format === 'u8o' ? 'stored' : format === 'u8g16' ? { bias: 32 } : 'none');
+
+/**
+ * 8-bit codes (i8 signed, u8o / u8g16 unsigned 0..63) times int8 activations. Plain SIMD: i16 dot products (exact
+ * for any int8). Relaxed, unsigned codes: i16x8.relaxed_dot_i8x16_i7x16_s (codes are the 7-bit operand) gives
+ * exact pair sums (|a| <= 127, code <= 63: at most 16002); u8o adds the two halves' pair sums in i16 (at most
+ * 32004) before widening, so a row's 32 columns cost two i16 dots and one widening add.
+ */
+function byteInt(format: ByteFormat, relaxed: boolean): string {
+  const g16 = format === 'u8g16';
   const codes = format === 'i8' ? 16 : 32;
-  const rows = [0, 1, 2, 3].map(
-    (r) => `(local.set $c (v128.load offset=${codes + 32 * r} (local.get $p)))
-          (local.set $c2 (v128.load offset=${codes + 32 * r + 16} (local.get $p)))
-          (local.set $d${r} (i32x4.add (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $c)) (local.get $a0l))
-                                       (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $c)) (local.get $a0h))))
-          (local.set $e${r} (i32x4.add (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $c2)) (local.get $a1l))
-                                       (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $c2)) (local.get $a1h))))
-          ${g16 ? '' : `(local.set $d${r} (i32x4.add (local.get $d${r}) (local.get $e${r})))`}`,
-  );
+  const u = format === 'i8' ? 's' : 'u';
+  const fast = relaxed && format !== 'i8';
+  const rows = [0, 1, 2, 3].map((r) => {
+    const loads = `(local.set $c (v128.load offset=${codes + 32 * r} (local.get $p)))
+          (local.set $c2 (v128.load offset=${codes + 32 * r + 16} (local.get $p)))`;
+    if (fast) {
+      const dot = (a: string, c: string) => `(i16x8.relaxed_dot_i8x16_i7x16_s (local.get ${a}) (local.get ${c}))`;
+      const widen = (v: string) => `(i32x4.extadd_pairwise_i16x8_s ${v})`;
+      return g16
+        ? `${loads}
+          (local.set $d${r} ${widen(dot('$a0', '$c'))})
+          (local.set $e${r} ${widen(dot('$a1', '$c2'))})`
+        : `${loads}
+          (local.set $d${r} ${widen(`(i16x8.add ${dot('$a0', '$c')} ${dot('$a1', '$c2')})`)})`;
+    }
+    return `${loads}
+          (local.set $d${r} (i32x4.add (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_${u} (local.get $c)) (local.get $a0l))
+                                       (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_${u} (local.get $c)) (local.get $a0h))))
+          (local.set $e${r} (i32x4.add (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_${u} (local.get $c2)) (local.get $a1l))
+                                       (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_${u} (local.get $c2)) (local.get $a1h))))
+          ${g16 ? '' : `(local.set $d${r} (i32x4.add (local.get $d${r}) (local.get $e${r})))`}`;
+  });
+  const offsets = byteOffsets(format);
   const epilogue = g16
     ? `(local.set $s ${hsum4('i32x4.add', '$d0', '$d1', '$d2', '$d3')})
-          ${intEpilogue('(local.get $s)', 0, 'none', 0, 0)}
+          ${intEpilogue('(local.get $s)', 0, offsets, 0, 0)}
           (local.set $s ${hsum4('i32x4.add', '$e0', '$e1', '$e2', '$e3')})
-          ${intEpilogue('(local.get $s)', 16, 'none', 0, 0)}`
+          ${intEpilogue('(local.get $s)', 16, offsets, 0, 4)}`
     : `(local.set $s ${hsum4('i32x4.add', '$d0', '$d1', '$d2', '$d3')})
-          ${intEpilogue('(local.get $s)', 0, format === 'i8o' ? 'stored' : 'none', 16, 0)}`;
-  const body = `(local.set $a0 (v128.load (local.get $xa))) (local.set $a1 (v128.load offset=16 (local.get $xa)))
+          ${intEpilogue('(local.get $s)', 0, offsets, 16, 0)}`;
+  const loadA = fast
+    ? `(local.set $a0 (v128.load (local.get $xa))) (local.set $a1 (v128.load offset=16 (local.get $xa)))`
+    : `(local.set $a0 (v128.load (local.get $xa))) (local.set $a1 (v128.load offset=16 (local.get $xa)))
           (local.set $a0l (i16x8.extend_low_i8x16_s (local.get $a0))) (local.set $a0h (i16x8.extend_high_i8x16_s (local.get $a0)))
-          (local.set $a1l (i16x8.extend_low_i8x16_s (local.get $a1))) (local.set $a1h (i16x8.extend_high_i8x16_s (local.get $a1)))
+          (local.set $a1l (i16x8.extend_low_i8x16_s (local.get $a1))) (local.set $a1h (i16x8.extend_high_i8x16_s (local.get $a1)))`;
+  const body = `${loadA}
           (local.set $da ${splatF('(local.get $sp)')})
           ${rows.join('\n          ')}
           ${epilogue}
@@ -210,24 +248,26 @@ function i8Int(format: 'i8' | 'i8o' | 'i8g16'): string {
   return productFunction(`matvec_${format}_int`, format, locals, body, INT_X);
 }
 
-/** Signed 8-bit codes times f32 activations. */
-function i8F32(format: 'i8' | 'i8o' | 'i8g16'): string {
-  const g16 = format === 'i8g16';
+/** 8-bit codes (signed or unsigned) times f32 activations. */
+function byteF32(format: ByteFormat): string {
+  const g16 = format === 'u8g16';
   const codes = format === 'i8' ? 16 : 32;
+  const signed = format === 'i8';
   const rows = [0, 1, 2, 3].map(
     (r) => `(local.set $c (v128.load offset=${codes + 32 * r} (local.get $p)))
           (local.set $c2 (v128.load offset=${codes + 32 * r + 16} (local.get $p)))
-          (local.set $d${r} ${bytesTimesX('(local.get $c)', true, 0)})
-          (local.set $e${r} ${bytesTimesX('(local.get $c2)', true, 64)})
+          (local.set $d${r} ${bytesTimesX('(local.get $c)', signed, 0)})
+          (local.set $e${r} ${bytesTimesX('(local.get $c2)', signed, 64)})
           ${g16 ? '' : `(local.set $d${r} (f32x4.add (local.get $d${r}) (local.get $e${r})))`}`,
   );
+  const offsets = byteOffsets(format);
   const epilogue = g16
     ? `(local.set $s ${hsum4('f32x4.add', '$d0', '$d1', '$d2', '$d3')})
-          ${f32Epilogue('(local.get $s)', 0, 'none', 0, 0)}
+          ${f32Epilogue('(local.get $s)', 0, offsets, 0, 0)}
           (local.set $s ${hsum4('f32x4.add', '$e0', '$e1', '$e2', '$e3')})
-          ${f32Epilogue('(local.get $s)', 16, 'none', 0, 0)}`
+          ${f32Epilogue('(local.get $s)', 16, offsets, 0, 4)}`
     : `(local.set $s ${hsum4('f32x4.add', '$d0', '$d1', '$d2', '$d3')})
-          ${f32Epilogue('(local.get $s)', 0, format === 'i8o' ? 'stored' : 'none', 16, 0)}`;
+          ${f32Epilogue('(local.get $s)', 0, offsets, 16, 0)}`;
   const body = `${rows.join('\n          ')}
           ${epilogue}
           (local.set $xa (i32.add (local.get $xa) (i32.const 128)))`;
@@ -350,12 +390,12 @@ export function kernelModuleText(variant: KernelVariant): string {
   ${q4Int('q4o', variant.relaxed)}
   ${q4F32('q4s')}
   ${q4F32('q4o')}
-  ${i8Int('i8')}
-  ${i8Int('i8o')}
-  ${i8Int('i8g16')}
-  ${i8F32('i8')}
-  ${i8F32('i8o')}
-  ${i8F32('i8g16')}
+  ${byteInt('i8', variant.relaxed)}
+  ${byteInt('u8o', variant.relaxed)}
+  ${byteInt('u8g16', variant.relaxed)}
+  ${byteF32('i8')}
+  ${byteF32('u8o')}
+  ${byteF32('u8g16')}
   ${f32Product()}
   ${quantizeRows()}
   ${sumRows()}
