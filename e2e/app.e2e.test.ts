@@ -67,7 +67,7 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-// retry: in some runs (3 of 4 clean clones in session 4; 1 of 8 runs in session 5, answers forced by then) the answer
+// retry: in some runs (3 of 4 clean clones in session 4; 1 of 17 runs in session 5, answers forced by then) the answer
 // after "Stop" shows never gets its first visible text within 120 s, and the next journey's answer ends without
 // stats. Not the thought channel: forced tokens stalled the same way. The cause is not found; explainTimeout prints
 // the chat's state and the page's and worker's console when it happens. A retry reruns the step on the same page.

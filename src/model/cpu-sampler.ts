@@ -15,15 +15,13 @@ import {
   distributionOverCandidates,
   drawFromCumulative,
   effectiveTopK,
+  maskAllows,
   MAX_SAMPLING_CANDIDATES,
   samplingDistribution,
   type SamplingDistribution,
   type TokenCounts,
 } from '../reference/sample.js';
 import type { SamplingParams } from './generator.js';
-
-/** Bit id of the packed mask (reference/token-mask.ts's maskAllows; model/ may import only reference/sample). */
-const maskAllows = (mask: ArrayLike<number>, id: number): boolean => ((mask[id >>> 5] >>> (id & 31)) & 1) === 1;
 
 if (SCAN_MAX_CANDIDATES !== MAX_SAMPLING_CANDIDATES) throw new Error('the wasm scan and the reference disagree on the candidate cap');
 

@@ -3,6 +3,9 @@
 import type { SamplingParams } from '../model/generator.js';
 import { checkMaskSize, maskAllows } from './token-mask.js';
 
+/** The mask's bit test, for the CPU path's sampler (model/ may import only this reference module). */
+export { maskAllows };
+
 /** Most candidates any sampling step considers: top_k = 0 (disabled) or top_k > this is capped here (= kernels' SAMPLER_MAX_CANDIDATES, checked by the GPU test). */
 export const MAX_SAMPLING_CANDIDATES = 1024;
 
